@@ -1,0 +1,54 @@
+"""Shared fixtures: a small generated copy of the demo data and a runner for the command-line tools."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEG_CONFIG = REPO / 'configs/baselines/semfpn_r18-w16_fpn_1xb8-600it_demo-shapes-64x64.py'
+DET_CONFIG = REPO / 'configs/baselines/retinanet_r18-w16_fpn_1xb8-12e_demo-shapes-64x64.py'
+
+
+@pytest.fixture(scope='session')
+def demo_root(tmp_path_factory) -> Path:
+    """A small demo dataset (24 train / 8 val images of 64 px), generated once per session."""
+    from dense_align.datasets import DemoShapesSpec, generate_demo_shapes
+    root = tmp_path_factory.mktemp('demo_shapes')
+    generate_demo_shapes(str(root), DemoShapesSpec(num_train=24, num_val=8, size=64, seed=1))
+    return root
+
+
+def seg_data_options(root: Path) -> List[str]:
+    """``--cfg-options`` pointing the segmentation demo config at ``root``, single-process data loading."""
+    opts = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        opts += [f'{loader}.dataset.data_root={root}', f'{loader}.num_workers=0',
+                 f'{loader}.persistent_workers=False']
+    return opts
+
+
+def det_data_options(root: Path) -> List[str]:
+    """``--cfg-options`` pointing the detection demo config at ``root``, single-process data loading."""
+    opts = seg_data_options(Path(f'{root}/'))
+    ann = f'{root}/annotations/instances_val.json'
+    # keep every detection: after a few iterations no score passes the usual 0.05 and CocoMetric would get nothing
+    return opts + [f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}', 'model.test_cfg.score_thr=0']
+
+
+def run_tool(args: List[str], env: Optional[dict] = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run ``python <args>`` from the repository root and capture its output.
+
+    Args:
+        args: script path (relative to the repository) and its arguments.
+        env: extra environment variables.
+        timeout: seconds before the process is killed.
+
+    Returns:
+        The finished process, with ``stdout`` and ``stderr`` as text.
+    """
+    full_env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1', **(env or {}))
+    return subprocess.run([sys.executable] + [str(a) for a in args], cwd=REPO, env=full_env, capture_output=True,
+                          text=True, timeout=timeout)
