@@ -1,0 +1,66 @@
+"""CLIP's attention pooling applied to every position: a global embedding and a dense embedding map."""
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .pos_embed import resize_pos_embed
+
+
+class DenseAttentionPool2d(nn.Module):
+    """OpenAI CLIP's ``AttentionPool2d`` (same keys: ``positional_embedding``, ``q_proj``, ``k_proj``, ``v_proj``,
+    ``c_proj``) that can also return its output for every spatial position, as DenseCLIP uses it.
+
+    The token sequence is [mean token, HxW tokens]; the global embedding is the mean token's output, so it is the same
+    whether the dense map is computed or not.
+
+    Args:
+        grid: side of the positional-embedding grid stored at pre-training size (input size // 32).
+        embed_dim: input channels (ResNet C5 width).
+        num_heads: attention heads.
+        output_dim: output channels (the joint image-text space).
+        interpolation: mode used to resize the positional embedding to other grids.
+    """
+
+    def __init__(self, grid: int, embed_dim: int, num_heads: int, output_dim: Optional[int] = None,
+                 interpolation: str = 'bicubic') -> None:
+        super().__init__()
+        self.grid = grid
+        self.num_heads = num_heads
+        self.interpolation = interpolation
+        self.positional_embedding = nn.Parameter(torch.randn(grid * grid + 1, embed_dim) / embed_dim**0.5)
+        self.q_proj = nn.Linear(embed_dim, embed_dim)
+        self.k_proj = nn.Linear(embed_dim, embed_dim)
+        self.v_proj = nn.Linear(embed_dim, embed_dim)
+        self.c_proj = nn.Linear(embed_dim, output_dim or embed_dim)
+        self.output_dim = output_dim or embed_dim
+
+    def forward(self, x: torch.Tensor, dense: bool = True) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Pool a feature map.
+
+        Args:
+            x: (B, C, H, W) feature map (C5).
+            dense: also return the per-position embeddings.
+
+        Returns:
+            ``(global (B, D), dense (B, D, H, W) or None)``.
+        """
+        b, c, h, w = x.shape
+        tokens = x.flatten(2).transpose(1, 2)  # B, HW, C
+        tokens = torch.cat([tokens.mean(dim=1, keepdim=True), tokens], dim=1)
+        pos = resize_pos_embed(self.positional_embedding, 1, (self.grid, self.grid), (h, w), self.interpolation)
+        tokens = tokens + pos.to(tokens.dtype)
+        queries = tokens if dense else tokens[:, :1]
+        heads = self.num_heads
+
+        def split(t: torch.Tensor) -> torch.Tensor:
+            return t.view(b, t.shape[1], heads, -1).transpose(1, 2)
+
+        out = F.scaled_dot_product_attention(
+            split(self.q_proj(queries)), split(self.k_proj(tokens)), split(self.v_proj(tokens)))
+        out = self.c_proj(out.transpose(1, 2).reshape(b, queries.shape[1], c))
+        global_embed = out[:, 0]
+        if not dense:
+            return global_embed, None
+        return global_embed, out[:, 1:].transpose(1, 2).reshape(b, -1, h, w)

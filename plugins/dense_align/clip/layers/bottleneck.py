@@ -1,0 +1,43 @@
+"""The anti-aliased bottleneck of CLIP's modified ResNet (stride applied by an average pool)."""
+from collections import OrderedDict
+
+import torch
+from mmcv.cnn import build_norm_layer
+from torch import nn
+
+
+class AntiAliasBottleneck(nn.Module):
+    """1x1 -> 3x3 -> (avg-pool for stride) -> 1x1 bottleneck; keys match OpenAI CLIP (``downsample.-1/0/1``).
+
+    Args:
+        inplanes: input channels.
+        planes: bottleneck width; the output has ``planes * 4`` channels.
+        stride: spatial stride, applied by average pooling.
+        norm_cfg: mmcv norm config (``BN``, ``SyncBN``, ...).
+    """
+    expansion = 4
+
+    def __init__(self, inplanes: int, planes: int, stride: int = 1, norm_cfg: dict = dict(type='BN')) -> None:
+        super().__init__()
+        out = planes * self.expansion
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = build_norm_layer(norm_cfg, planes)[1]
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = build_norm_layer(norm_cfg, planes)[1]
+        self.avgpool = nn.AvgPool2d(stride) if stride > 1 else nn.Identity()
+        self.conv3 = nn.Conv2d(planes, out, 1, bias=False)
+        self.bn3 = build_norm_layer(norm_cfg, out)[1]
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = None
+        if stride > 1 or inplanes != out:
+            self.downsample = nn.Sequential(OrderedDict([
+                ('-1', nn.AvgPool2d(stride)),
+                ('0', nn.Conv2d(inplanes, out, 1, bias=False)),
+                ('1', build_norm_layer(norm_cfg, out)[1]),
+            ]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.avgpool(self.relu(self.bn2(self.conv2(out))))
+        return self.relu(self.bn3(self.conv3(out)) + identity)
