@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DATA ?= data/demo_shapes
-DEMO_SEG_CONFIG := configs/baselines/semfpn_r18-w16_fpn_1xb8-600it_demo-shapes-64x64.py
+DEMO_SEG_CONFIG := configs/baselines/semfpn_r18-w16_fpn_1xb8-1600it_demo-shapes-64x64.py
 
 .PHONY: setup demo test
 

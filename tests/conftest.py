@@ -8,7 +8,7 @@ from typing import List, Optional
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SEG_CONFIG = REPO / 'configs/baselines/semfpn_r18-w16_fpn_1xb8-600it_demo-shapes-64x64.py'
+SEG_CONFIG = REPO / 'configs/baselines/semfpn_r18-w16_fpn_1xb8-1600it_demo-shapes-64x64.py'
 DET_CONFIG = REPO / 'configs/baselines/retinanet_r18-w16_fpn_1xb8-12e_demo-shapes-64x64.py'
 
 

@@ -12,10 +12,10 @@ model = dict(
     neck=dict(in_channels=[16, 32, 64, 128], out_channels=32),
     decode_head=dict(in_channels=[32, 32, 32, 32], channels=32, num_classes=7, norm_cfg=norm_cfg))
 optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-4))
-param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=600, by_epoch=False)]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=600, val_interval=200)
+param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=1600, by_epoch=False)]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=1600, val_interval=400)
 default_hooks = dict(
     logger=dict(interval=50),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=2))
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=400, max_keep_ckpts=2))
 env_cfg = dict(cudnn_benchmark=False)
 randomness = dict(seed=0)
