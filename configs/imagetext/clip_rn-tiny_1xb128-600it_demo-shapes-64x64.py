@@ -1,0 +1,64 @@
+# Image-text contrastive pre-training of a tiny CLIP (CLIP ResNet width 16 + 2-layer text transformer) on the
+# captions of the embedded demo data: a CPU run of a few minutes. Validation: image<->text retrieval R@1/5/10 and
+# zero-shot accuracy on the largest object of each held-out image, with the prompt 'a photo of a {class}.'.
+default_scope = 'dense_align'
+data_root = 'data/demo_shapes/'
+classes = ('red circle', 'green triangle', 'blue square', 'yellow star', 'striped square', 'dotted circle')
+model = dict(
+    type='CLIPPretrainer',
+    image_encoder=dict(
+        type='CLIPResNet', arch=dict(layers=(1, 1, 1, 1), width=16, output_dim=64, image_size=64), out_indices=(),
+        with_attnpool=True),
+    text_encoder=dict(type='CLIPTextTransformer', arch=dict(width=64, layers=2, heads=4, output_dim=64),
+                      context_length=32),
+    init_temperature=0.07,
+    class_names=classes,
+    data_preprocessor=dict(type='ImgDataPreprocessor', mean=[122.771, 116.746, 104.094],
+                           std=[68.501, 66.632, 70.323], bgr_to_rgb=True))
+train_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackImageCaption')]
+test_pipeline = train_pipeline
+train_dataloader = dict(
+    batch_size=128,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(type='ImageCaptionDataset', data_root=data_root, ann_file='annotations/captions_train.json',
+                 label_file='annotations/instances_train.json', data_prefix=dict(img='images/train'),
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(type='ImageCaptionDataset', data_root=data_root, ann_file='annotations/captions_val.json',
+                 label_file='annotations/instances_val.json', data_prefix=dict(img='images/val'),
+                 pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='ImageTextMetric')
+test_evaluator = val_evaluator
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+                     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
+                                        custom_keys={'logit_scale': dict(decay_mult=0.0)}))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=50, end=600, eta_min=1e-5),
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=600, val_interval=200)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=1),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+log_processor = dict(by_epoch=False)
+visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
+env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+               dist_cfg=dict(backend='nccl'))
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0)
