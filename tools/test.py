@@ -4,7 +4,6 @@
     bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [args...]
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -14,8 +13,8 @@ import dense_align  # noqa: E402,F401  (registers modules, safe checkpoint loadi
 import text_align  # noqa: E402,F401
 from align_core.cli import run_tool  # noqa: E402
 from align_core.config_check import check_data_paths  # noqa: E402
-from align_core.launch import LAUNCHERS, cpu_ddp_wrapper_cfg, init_cpu_distributed  # noqa: E402
-from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
+from align_core.tool_config import add_common_arguments, load_config  # noqa: E402
+from mmengine.config import Config, ConfigDict  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -29,20 +28,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the folder for the evaluation metrics')
     parser.add_argument('--out', help='dump the predictions to this pickle file (written, never read back here)')
     parser.add_argument('--show', action='store_true', help='show predictions in a window')
     parser.add_argument('--show-dir', help='save images with predictions drawn to this folder')
     parser.add_argument('--wait-time', type=float, default=2, help='seconds each image is shown with --show')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow checkpoints holding arbitrary pickled objects (only for files you trust)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    parser.add_argument('--debug', action='store_true', help='show full tracebacks for configuration errors')
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_arguments(parser)
+    return parser.parse_args()
 
 
 def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
@@ -76,17 +67,7 @@ def build_config(args: argparse.Namespace) -> Config:
     Returns:
         The config to build the Runner from.
     """
-    for what, path in (('config file', args.config), ('checkpoint', args.checkpoint)):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{what} {path} does not exist')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args, required_files=[('checkpoint', args.checkpoint)])
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
@@ -95,10 +76,6 @@ def build_config(args: argparse.Namespace) -> Config:
             raise SystemExit(f'error: --out must name a .pkl file, got {args.out}')
         evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
         cfg.test_evaluator = evaluators + [ConfigDict(type='DumpResults', out_file_path=args.out)]
-    if args.trust_checkpoint:
-        os.environ['ALIGN_TRUST_CHECKPOINTS'] = '1'
-    if init_cpu_distributed(args.launcher):
-        cpu_ddp_wrapper_cfg(cfg)
     check_data_paths(cfg, ('test_dataloader', ))
     return cfg
 

@@ -9,6 +9,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..registration import register_model
 from ..shape_spec import ShapeSpec
+from .arch import resolve_arch
 from .layers import AntiAliasBottleneck, DenseAttentionPool2d
 
 #: OpenAI CLIP ResNets: blocks per stage, stem width, joint-space width, pre-training image size.
@@ -49,12 +50,7 @@ class CLIPResNet(BaseModule):
                  norm_cfg: dict = dict(type='BN', requires_grad=True), pos_interpolation: str = 'bicubic',
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if isinstance(arch, str):
-            if arch not in CLIP_RESNET_ARCHS:
-                raise KeyError(f'CLIPResNet: unknown arch {arch!r}; expected one of {sorted(CLIP_RESNET_ARCHS)} '
-                               f'or a dict')
-            arch = CLIP_RESNET_ARCHS[arch]
-        self.arch = dict(arch)
+        arch = self.arch = resolve_arch(arch, CLIP_RESNET_ARCHS, 'CLIPResNet')
         if not set(out_indices) <= {0, 1, 2, 3}:
             raise ValueError(f'CLIPResNet: out_indices must be within 0..3, got {tuple(out_indices)}')
         width = arch['width']

@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from ..registration import register_model
+from .arch import resolve_arch
 from .layers import Transformer
 
 #: Text towers of the OpenAI CLIP models (width, depth, heads, joint-space width).
@@ -44,12 +45,7 @@ class CLIPTextTransformer(BaseModule):
                  act: str = 'quick_gelu', with_cp: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if isinstance(arch, str):
-            if arch not in CLIP_TEXT_ARCHS:
-                raise KeyError(f'CLIPTextTransformer: unknown arch {arch!r}; expected one of '
-                               f'{sorted(CLIP_TEXT_ARCHS)} or a dict')
-            arch = CLIP_TEXT_ARCHS[arch]
-        self.arch = dict(arch)
+        arch = self.arch = resolve_arch(arch, CLIP_TEXT_ARCHS, 'CLIPTextTransformer')
         width = arch['width']
         self.context_length = context_length
         self.width = width

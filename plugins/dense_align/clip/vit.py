@@ -8,6 +8,7 @@ from torch import nn
 
 from ..registration import register_model
 from ..shape_spec import ShapeSpec
+from .arch import resolve_arch
 from .layers import SimpleFeaturePyramid, Transformer, resize_pos_embed
 from .layers.windows import window_merge, window_padding_mask, window_partition
 
@@ -63,11 +64,7 @@ class CLIPViT(BaseModule):
                  shift_size: Optional[int] = None, frozen_stages: int = -1,
                  pos_interpolation: str = 'bicubic', init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if isinstance(arch, str):
-            if arch not in CLIP_VIT_ARCHS:
-                raise KeyError(f'CLIPViT: unknown arch {arch!r}; expected one of {sorted(CLIP_VIT_ARCHS)} or a dict')
-            arch = CLIP_VIT_ARCHS[arch]
-        self.arch = dict(arch)
+        arch = self.arch = resolve_arch(arch, CLIP_VIT_ARCHS, 'CLIPViT')
         width, layers, patch = arch['width'], arch['layers'], arch['patch_size']
         if out_indices is None:
             out_indices = [layers // 4 * (k + 1) - 1 for k in range(4)]
