@@ -5,7 +5,7 @@ mmengine load checkpoints safely under torch >= 2.6 (see :mod:`align_core.checkp
 """
 from align_core import install_mmengine_safe_loading
 
-from . import clip, datasets, evaluation, imagetext, registry  # noqa: F401  (registration side effects)
+from . import clip, datasets, denseclip, evaluation, imagetext, registry  # noqa: F401  (registration side effects)
 
 install_mmengine_safe_loading()
 

@@ -56,17 +56,26 @@ class ContextPromptLearner(BaseModule):
         self.context = nn.Parameter(torch.empty(num_context, embed_dim))
         nn.init.trunc_normal_(self.context, std=0.02)
 
-    def forward(self, text_encoder: nn.Module) -> torch.Tensor:
+    def forward(self, text_encoder: nn.Module, context: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Encode the prompts of all classes.
 
         Args:
             text_encoder: a :class:`CLIPTextTransformer` (``token_embedding`` + ``encode_embeddings``) whose context
                 length is at least ``self.context_length``.
+            context: optional per-image context vectors (B, num_context, embed_dim) replacing the learned ones
+                (pre-model prompting); every class of every image is then encoded.
 
         Returns:
-            Class text embeddings (K, D), not normalised.
+            Class text embeddings (K, D), or (B, K, D) with ``context``; not normalised.
         """
-        embeddings = text_encoder.token_embedding(self.tokens)
-        context = self.context.to(embeddings.dtype).expand(embeddings.shape[0], -1, -1)
-        embeddings = torch.cat([embeddings[:, :1], context, embeddings[:, 1 + self.num_context:]], dim=1)
-        return text_encoder.encode_embeddings(embeddings, self.eot_index)
+        embeddings = text_encoder.token_embedding(self.tokens)  # K, L, C
+        k = embeddings.shape[0]
+        if context is None:
+            ctx, eot = self.context.to(embeddings.dtype).expand(k, -1, -1), self.eot_index
+        else:
+            b = context.shape[0]
+            ctx = context.to(embeddings.dtype)[:, None].expand(-1, k, -1, -1).flatten(0, 1)  # B*K, n, C
+            embeddings, eot = embeddings.repeat(b, 1, 1), self.eot_index.repeat(b)
+        embeddings = torch.cat([embeddings[:, :1], ctx, embeddings[:, 1 + self.num_context:]], dim=1)
+        out = text_encoder.encode_embeddings(embeddings, eot)
+        return out if context is None else out.view(context.shape[0], k, -1)
