@@ -32,8 +32,10 @@ model = dict(
     test_cfg=dict(mode='whole'))
 train_dataloader = dict(dataset=dict(indices=64))  # the labelled subset
 optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
-    paramwise_cfg=dict(custom_keys={'text_encoder': dict(lr_mult=0.0), 'norm': dict(decay_mult=0.0)}))
+    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-4),
+    # the paper's recipe: backbone at 0.1x, text encoder frozen (lr 0; the prompts still learn)
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1), 'text_encoder': dict(lr_mult=0.0),
+                                    'norm': dict(decay_mult=0.0)}))
 param_scheduler = [dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=0, end=400, by_epoch=False)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=400, val_interval=400)
 default_hooks = dict(

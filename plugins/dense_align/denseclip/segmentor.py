@@ -1,6 +1,6 @@
 """DenseCLIP for semantic segmentation on mmseg 1.x: pixel-text score maps from a CLIP image encoder, fed to the
 neck/decode head and supervised by an auxiliary loss."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -9,6 +9,29 @@ from mmseg.registry import MODELS as MMSEG_MODELS
 
 from ..registration import register_model
 from .text_features import ContextAwarePrompting
+
+
+def resolve_class_names(class_names: Union[str, Sequence[str], None]) -> List[str]:
+    """Class names given as a list, or as the name of an mmseg dataset class whose ``METAINFO['classes']`` to use.
+
+    Args:
+        class_names: e.g. ``['background', 'cat']`` or ``'ADE20KDataset'``.
+
+    Returns:
+        The class names.
+    """
+    if not class_names:
+        raise ValueError('DenseCLIPSegmentor needs class_names: a list, e.g. class_names=metainfo["classes"], or '
+                         "the name of an mmseg dataset class, e.g. class_names='ADE20KDataset'; the Runner does not "
+                         'pass the dataset classes to the model')
+    if isinstance(class_names, str):
+        import mmseg.datasets  # noqa: F401  (registers the datasets)
+        from mmseg.registry import DATASETS
+        dataset = DATASETS.get(class_names)
+        if dataset is None or 'classes' not in getattr(dataset, 'METAINFO', {}):
+            raise KeyError(f"class_names={class_names!r} is neither a list nor an mmseg dataset with METAINFO['classes']")
+        return list(dataset.METAINFO['classes'])
+    return list(class_names)
 
 
 def pixel_text_scores(dense_embed: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
@@ -37,7 +60,8 @@ class DenseCLIPSegmentor(EncoderDecoder):
         backbone: CLIP image encoder config.
         text_encoder: ``CLIPTextTransformer`` config.
         decode_head: mmseg decode head config; ``num_classes`` must equal ``len(class_names)``.
-        class_names: class names (the dataset's ``metainfo['classes']``), required.
+        class_names: class names (the dataset's ``metainfo['classes']``) or the name of an mmseg dataset class
+            (e.g. ``'ADE20KDataset'``) whose classes to use; required.
         neck: neck config (e.g. mmseg ``FPN``); its ``in_channels`` at ``score_concat_index`` must include the K
             score channels.
         prompting: ``'post'`` (paper default), ``'pre'`` (ablation) or ``'none'``.
@@ -49,13 +73,11 @@ class DenseCLIPSegmentor(EncoderDecoder):
         **kwargs: ``auxiliary_head``, ``train_cfg``, ``test_cfg``, ``data_preprocessor``, ``init_cfg``.
     """
 
-    def __init__(self, backbone: dict, text_encoder: dict, decode_head: dict, class_names: Optional[Sequence[str]]
-                 = None, neck: Optional[dict] = None, prompting: str = 'post', context_decoder: Optional[dict] = None,
+    def __init__(self, backbone: dict, text_encoder: dict, decode_head: dict,
+                 class_names: Union[str, Sequence[str], None] = None, neck: Optional[dict] = None, prompting: str = 'post', context_decoder: Optional[dict] = None,
                  num_context: int = 8, score_concat_index: int = 3, tau: float = 0.07,
                  score_loss_weight: float = 0.4, **kwargs) -> None:
-        if not class_names:
-            raise ValueError('DenseCLIPSegmentor needs class_names (e.g. class_names=metainfo["classes"] in the '
-                             'config); the Runner does not pass the dataset classes to the model')
+        class_names = resolve_class_names(class_names)
         if decode_head.get('num_classes') != len(class_names):
             raise ValueError(f'DenseCLIPSegmentor: {len(class_names)} class_names but decode_head.num_classes='
                              f'{decode_head.get("num_classes")}')

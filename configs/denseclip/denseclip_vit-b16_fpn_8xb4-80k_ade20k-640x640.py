@@ -1,0 +1,19 @@
+_base_ = [
+    '../_base_/models/denseclip_rn50_fpn.py', 'mmseg::_base_/datasets/ade20k_640x640.py',
+    'mmseg::_base_/default_runtime.py', '../_base_/schedules/denseclip_adamw-poly_80k.py'
+]
+# Paper (DenseCLIP README, ADE20K val): ViT-B-DenseCLIP 50.6 mIoU single-scale, 51.3 multi-scale; 1043.1 GFLOPs,
+# 105.3 M params. Blocks 3/5/7/11 -> simple feature pyramid (strides 4..32); score map at stride 16; drop path 0.1.
+# Convert ViT-B-16.pt with --image-size 640 (clip_vit-b16_visual_640.pth) and --tower text (clip_vit-b16_text.pth).
+model = dict(
+    data_preprocessor=dict(size=(640, 640)),
+    backbone=dict(_delete_=True, type='CLIPViT', arch=dict(patch_size=16, width=768, layers=12, heads=12,
+                                                           output_dim=512, image_size=640),
+                  out_indices=(3, 5, 7, 11), pyramid=True, pyramid_norm_cfg=dict(type='SyncBN'), with_embeddings=True,
+                  drop_path_rate=0.1,
+                  init_cfg=dict(type='Pretrained', checkpoint='pretrained/clip_vit-b16_visual_640.pth')),
+    text_encoder=dict(arch='ViT-B/16', init_cfg=dict(checkpoint='pretrained/clip_vit-b16_text.pth')),
+    score_concat_index=2,
+    neck=dict(in_channels=[768, 768, 768 + 150, 768]),
+    test_cfg=dict(mode='slide', crop_size=(640, 640), stride=(426, 426)))
+train_dataloader = dict(batch_size=4)
