@@ -1,6 +1,7 @@
 """The main job on the embedded data: contrastive pre-training -> dense prediction, against random initialisation.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--data data/demo_shapes] [--force]
+                         [--pretrain-iters 600] [--finetune-iters 400] [--num-train 256 --num-val 64]
 
 1. generate the demo data (tools/data/generate_demo_shapes.py);
 2. pre-train a tiny CLIP on its image-caption pairs (configs/imagetext/...);
@@ -28,16 +29,26 @@ def step(title: str) -> None:
     print(f'\n=== {time.strftime("%H:%M:%S")} {title}', flush=True)
 
 
-def train(config: str, work_dir: str, data: str, force: bool, final: str) -> None:
-    """Run tools/train.py unless ``work_dir/final`` exists (and not ``force``)."""
-    if not force and osp.isfile(osp.join(work_dir, final)):
-        print(f'{work_dir}/{final} exists; reusing it (--force retrains)')
-        return
-    options = []
+def train(config: str, work_dir: str, data: str, force: bool, iters: int, schedule_end_key: str) -> str:
+    """Run tools/train.py for ``iters`` iterations (validating and saving at the end) unless its final checkpoint
+    exists (and not ``force``).
+
+    Returns:
+        The final checkpoint path.
+    """
+    final = osp.join(work_dir, f'iter_{iters}.pth')
+    if not force and osp.isfile(final):
+        print(f'{final} exists; reusing it (--force retrains)')
+        return final
+    options = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+               f'default_hooks.checkpoint.interval={iters}']
+    if iters > 50:  # the pre-training warm-up takes 50 iterations; shorter (smoke) runs keep the schedule as it is
+        options.append(f'{schedule_end_key}={iters}')
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         options.append(f'{loader}.dataset.data_root={data}/')
     subprocess.run([sys.executable, osp.join(REPO, 'tools/train.py'), config, '--work-dir', work_dir,
                     '--cfg-options'] + options, check=True)
+    return final
 
 
 def final_metrics(work_dir: str, key: str) -> Dict[str, float]:
@@ -66,31 +77,37 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data', default='data/demo_shapes')
     parser.add_argument('--force', action='store_true', help='redo finished steps')
+    parser.add_argument('--pretrain-iters', type=int, default=600)
+    parser.add_argument('--finetune-iters', type=int, default=400)
+    parser.add_argument('--num-train', type=int, default=256, help='demo images for pre-training')
+    parser.add_argument('--num-val', type=int, default=64)
     args = parser.parse_args()
     work, data = osp.abspath(args.work_dir), osp.abspath(args.data)
     os.makedirs(work, exist_ok=True)
     start = time.time()
 
     step('1/4 demo data')
-    subprocess.run([sys.executable, osp.join(REPO, 'tools/data/generate_demo_shapes.py'), '--out', data], check=True)
+    subprocess.run([sys.executable, osp.join(REPO, 'tools/data/generate_demo_shapes.py'), '--out', data,
+                    '--num-train', str(args.num_train), '--num-val', str(args.num_val)], check=True)
 
     step('2/4 contrastive pre-training of a tiny CLIP on the captions')
     pretrain_dir = osp.join(work, 'clip_pretrain')
-    train(PRETRAIN_CONFIG, pretrain_dir, data, args.force, 'iter_600.pth')
+    clip_checkpoint = train(PRETRAIN_CONFIG, pretrain_dir, data, args.force, args.pretrain_iters,
+                            'param_scheduler.1.end')
     clip_metrics = final_metrics(pretrain_dir, 'imagetext/zero_shot_top1')
 
     step('3/4 DenseCLIP fine-tuning on 64 labelled images: from the pre-trained CLIP, and from random init')
-    runs = {'pre-trained CLIP': (pretrained_config(work, osp.join(pretrain_dir, 'iter_600.pth')),
-                                 osp.join(work, 'denseclip_from_clip')),
+    runs = {'pre-trained CLIP': (pretrained_config(work, clip_checkpoint), osp.join(work, 'denseclip_from_clip')),
             'random init': (DENSECLIP_CONFIG, osp.join(work, 'denseclip_random'))}
-    for config, run_dir in runs.values():
-        train(config, run_dir, data, args.force, 'iter_400.pth')
+    checkpoints = {name: train(config, run_dir, data, args.force, args.finetune_iters, 'param_scheduler.0.end')
+                   for name, (config, run_dir) in runs.items()}
 
     step('4/4 evaluation, pictures and report')
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
     from demo_report import write_report  # noqa: E402
     seg_metrics = {name: final_metrics(run_dir, 'mIoU') for name, (_, run_dir) in runs.items()}
-    write_report(work, data, clip_metrics, seg_metrics, runs, time.time() - start)
+    models = {name: (runs[name][0], checkpoints[name]) for name in runs}
+    write_report(work, data, clip_metrics, seg_metrics, models, vars(args), time.time() - start)
     print(f'\nreport: {osp.join(work, "report.md")}')
 
 

@@ -83,7 +83,7 @@ def draw_grid(models: Dict[str, torch.nn.Module], data: str, out: str, count: in
 
 
 def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str, dict],
-                 runs: Dict[str, Tuple[str, str]], seconds: float) -> None:
+                 runs: Dict[str, Tuple[str, str]], settings: dict, seconds: float) -> None:
     """Write ``report.md`` and ``predictions.png`` into ``work``.
 
     Args:
@@ -91,21 +91,23 @@ def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str
         data: the demo data folder.
         clip_metrics: final validation record of the CLIP pre-training.
         seg_metrics: final validation record of each segmentation run, by name.
-        runs: ``name -> (config, work dir)`` of each segmentation run (first: the pre-trained one).
+        runs: ``name -> (config, checkpoint)`` of each segmentation run (first: the pre-trained one).
+        settings: the demo's command-line settings.
         seconds: total time so far.
     """
-    models = {name: load_segmentor(config, osp.join(run_dir, 'iter_400.pth'))
-              for name, (config, run_dir) in runs.items()}
-    draw_grid(models, data, osp.join(work, 'predictions.png'))
+    models = {name: load_segmentor(config, checkpoint) for name, (config, checkpoint) in runs.items()}
+    draw_grid(models, data, osp.join(work, 'predictions.png'), count=min(6, settings['num_val']))
     lines = [
         '# Demo: contrastive pre-training -> DenseCLIP segmentation', '',
         f'Embedded demo data ({data}); total time {seconds / 60:.1f} min.', '',
-        '## 1. Tiny CLIP pre-trained on 256 image-caption pairs (600 iterations)', '',
+        f'## 1. Tiny CLIP pre-trained on {settings["num_train"]} image-caption pairs '
+        f'({settings["pretrain_iters"]} iterations)', '',
         '| zero-shot top-1 | i2t R@1 | t2i R@1 | i2t R@10 | t2i R@10 |', '| --- | --- | --- | --- | --- |',
         '| {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.1f} |'.format(
             *(clip_metrics[f'imagetext/{k}'] for k in ('zero_shot_top1', 'i2t_R@1', 't2i_R@1', 'i2t_R@10',
                                                        't2i_R@10'))), '',
-        '## 2. DenseCLIP fine-tuned on 64 labelled images (400 iterations), 64 validation images', '',
+        f'## 2. DenseCLIP fine-tuned on {min(64, settings["num_train"])} labelled images '
+        f'({settings["finetune_iters"]} iterations), {settings["num_val"]} validation images', '',
         '| initialisation | mIoU | mAcc | aAcc |', '| --- | --- | --- | --- |']
     for name, metrics in seg_metrics.items():
         lines.append(f'| {name} | {metrics["mIoU"]:.1f} | {metrics["mAcc"]:.1f} | {metrics["aAcc"]:.1f} |')
