@@ -1,7 +1,7 @@
 """The main job on the embedded data: contrastive pre-training -> dense prediction, against random initialisation.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--data data/demo_shapes] [--force]
-                         [--pretrain-iters 600] [--finetune-iters 400] [--num-train 256 --num-val 64]
+                         [--pretrain-iters 600] [--finetune-iters 1000] [--num-train 256 --num-val 64]
 
 1. generate the demo data (tools/data/generate_demo_shapes.py);
 2. pre-train a tiny CLIP on its image-caption pairs (configs/imagetext/...);
@@ -22,7 +22,7 @@ from typing import Dict
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'plugins'))
 PRETRAIN_CONFIG = osp.join(REPO, 'configs/imagetext/clip_rn-tiny_1xb128-600it_demo-shapes-64x64.py')
-DENSECLIP_CONFIG = osp.join(REPO, 'configs/denseclip/denseclip_rn-tiny_fpn_1xb8-400it_demo-shapes-64x64.py')
+DENSECLIP_CONFIG = osp.join(REPO, 'configs/denseclip/denseclip_rn-tiny_fpn_1xb8-1000it_demo-shapes-64x64.py')
 
 
 def step(title: str) -> None:
@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument('--data', default='data/demo_shapes')
     parser.add_argument('--force', action='store_true', help='redo finished steps')
     parser.add_argument('--pretrain-iters', type=int, default=600)
-    parser.add_argument('--finetune-iters', type=int, default=400)
+    parser.add_argument('--finetune-iters', type=int, default=1000)
     parser.add_argument('--num-train', type=int, default=256, help='demo images for pre-training')
     parser.add_argument('--num-val', type=int, default=64)
     args = parser.parse_args()
