@@ -6,12 +6,10 @@ _base_ = [
 # 64 labelled training images, 1000 iterations on a CPU. The demo (tools/demo.py) runs it twice: initialised from the
 # CLIP pre-trained on the demo captions (model.backbone/text_encoder.init_cfg set to the converted checkpoints) and
 # from random initialisation.
-class_names = ('background', 'red circle', 'green triangle', 'blue square', 'yellow star', 'striped square',
-               'dotted circle')
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     type='DenseCLIPSegmentor',
-    class_names=class_names,
+    class_names={{_base_.metainfo.classes}},  # the dataset's metainfo['classes']
     data_preprocessor=dict(type='SegDataPreProcessor', mean=[122.771, 116.746, 104.094], std=[68.501, 66.632, 70.323],
                            bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(64, 64)),
     backbone=dict(type='CLIPResNet', arch=dict(layers=(1, 1, 1, 1), width=16, output_dim=64, image_size=64),
