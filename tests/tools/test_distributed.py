@@ -1,5 +1,6 @@
 """Two-process training with torchrun on the CPU (gloo): both ranks finish with identical weights."""
 import os
+import socket
 from pathlib import Path
 
 import torch
@@ -17,7 +18,10 @@ def test_two_process_cpu_training_keeps_ranks_in_sync(demo_root, tmp_path):
     opts = seg_data_options(demo_root) + ['train_cfg.max_iters=4', 'train_cfg.val_interval=4',
                                           'default_hooks.checkpoint.interval=4', 'train_dataloader.batch_size=4']
     env = {'PYTHONPATH': os.pathsep.join([str(helpers), os.environ.get('PYTHONPATH', '')])}
-    result = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29611',
+    with socket.socket() as sock:  # a free port, so parallel or leftover runs cannot collide
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    result = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2', f'--master_port={port}',
                        REPO / 'tools/train.py', config, '--launcher', 'pytorch', '--work-dir', work,
                        '--cfg-options'] + opts, env=env)
     assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-3000:])

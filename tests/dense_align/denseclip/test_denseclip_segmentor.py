@@ -128,3 +128,15 @@ def test_bad_configurations_are_explained():
         build(tiny_cfg(text_encoder=dict(type='CLIPTextTransformer', arch='tiny', context_length=8)))
     with pytest.raises(ValueError, match='global_embed and dense_embed'):
         build(tiny_cfg(backbone=dict(type='CLIPResNet', arch='tiny')))
+
+
+def test_any_backbone_denseclip_with_an_mmseg_resnet():
+    backbone = dict(type='BackboneWithAttentionPool', backbone=dict(type='ResNetV1c', depth=18, base_channels=8,
+                                                                      stem_channels=8),
+                    in_channels=(8, 16, 32, 64), embed_dim=32, num_heads=4, grid=4)
+    model = build(tiny_cfg(backbone=backbone,
+                           neck=dict(type='FPN', in_channels=[8, 16, 32, 64 + 3], out_channels=16, num_outs=4)))
+    assert [s.name for s in model.backbone.output_shape()][-2:] == ['global_embed', 'dense_embed']
+    losses = model.loss(torch.randn(2, 3, 64, 64), samples())
+    losses['score.loss_ce'].backward()
+    assert model.backbone.attnpool.q_proj.weight.grad is not None
