@@ -5,50 +5,15 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmseg.models.segmentors import EncoderDecoder
+from mmseg.registry import DATASETS as MMSEG_DATASETS
 from mmseg.registry import MODELS as MMSEG_MODELS
 
 from ..registration import register_model
-from .text_features import ContextAwarePrompting
-
-
-def resolve_class_names(class_names: Union[str, Sequence[str], None]) -> List[str]:
-    """Class names given as a list, or as the name of an mmseg dataset class whose ``METAINFO['classes']`` to use.
-
-    Args:
-        class_names: e.g. ``['background', 'cat']`` or ``'ADE20KDataset'``.
-
-    Returns:
-        The class names.
-    """
-    if not class_names:
-        raise ValueError('DenseCLIPSegmentor needs class_names: a list, e.g. class_names=metainfo["classes"], or '
-                         "the name of an mmseg dataset class, e.g. class_names='ADE20KDataset'; the Runner does not "
-                         'pass the dataset classes to the model')
-    if isinstance(class_names, str):
-        import mmseg.datasets  # noqa: F401  (registers the datasets)
-        from mmseg.registry import DATASETS
-        dataset = DATASETS.get(class_names)
-        if dataset is None or 'classes' not in getattr(dataset, 'METAINFO', {}):
-            raise KeyError(f"class_names={class_names!r} is neither a list nor an mmseg dataset with METAINFO['classes']")
-        return list(dataset.METAINFO['classes'])
-    return list(class_names)
-
-
-def pixel_text_scores(dense_embed: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-    """Cosine similarity of every position with every class.
-
-    Args:
-        dense_embed: (B, D, h, w) dense visual embeddings.
-        text: (B, K, D) class text embeddings.
-
-    Returns:
-        (B, K, h, w) score map in [-1, 1].
-    """
-    return torch.einsum('bdhw,bkd->bkhw', F.normalize(dense_embed, dim=1), F.normalize(text, dim=2))
+from .language_guidance import LanguageGuidanceMixin, resolve_class_names
 
 
 @register_model(into=('mmseg', ))
-class DenseCLIPSegmentor(EncoderDecoder):
+class DenseCLIPSegmentor(LanguageGuidanceMixin, EncoderDecoder):
     """DenseCLIP (Rao et al., CVPR 2022) on mmseg's ``EncoderDecoder`` (slide/whole inference and TTA as mmseg's).
 
     The backbone (``CLIPResNet`` with ``with_attnpool=True`` or ``CLIPViT`` with ``with_embeddings=True``) gives
@@ -77,51 +42,20 @@ class DenseCLIPSegmentor(EncoderDecoder):
                  class_names: Union[str, Sequence[str], None] = None, neck: Optional[dict] = None, prompting: str = 'post', context_decoder: Optional[dict] = None,
                  num_context: int = 8, score_concat_index: int = 3, tau: float = 0.07,
                  score_loss_weight: float = 0.4, **kwargs) -> None:
-        class_names = resolve_class_names(class_names)
+        import mmseg.datasets  # noqa: F401  (registers the dataset classes named by class_names)
+        class_names = resolve_class_names(class_names, MMSEG_DATASETS, 'DenseCLIPSegmentor')
         if decode_head.get('num_classes') != len(class_names):
             raise ValueError(f'DenseCLIPSegmentor: {len(class_names)} class_names but decode_head.num_classes='
                              f'{decode_head.get("num_classes")}')
         super().__init__(backbone=backbone, decode_head=decode_head, neck=neck, **kwargs)
-        specs = self.backbone.output_shape()
-        if [s.name for s in specs[-2:]] != ['global_embed', 'dense_embed']:
-            raise ValueError('DenseCLIPSegmentor: the backbone must return global_embed and dense_embed '
-                             '(CLIPResNet with_attnpool=True / CLIPViT with_embeddings=True)')
-        maps = specs[:-2]
-        if not 0 <= score_concat_index < len(maps):
-            raise ValueError(f'score_concat_index {score_concat_index} is outside the {len(maps)} backbone maps')
-        expected = maps[score_concat_index].channels + len(class_names)
-        neck_in = (neck or {}).get('in_channels')
-        if isinstance(neck_in, (list, tuple)) and neck_in[score_concat_index] != expected:
-            raise ValueError(f'neck.in_channels[{score_concat_index}] is {neck_in[score_concat_index]} but the '
-                             f'backbone map ({maps[score_concat_index].channels} channels) plus {len(class_names)} '
-                             f'score channels gives {expected}')
-        self.text_encoder = MMSEG_MODELS.build(text_encoder)
-        self.prompting = ContextAwarePrompting(self.text_encoder, class_names, prompting, context_decoder,
-                                               num_context)
-        self.class_names = list(class_names)
-        self.score_concat_index = score_concat_index
+        self.init_language_guidance(text_encoder, class_names, MMSEG_MODELS, neck, prompting, context_decoder,
+                                    num_context, score_concat_index, concat_scale=1.0)
         self.tau = tau
         self.score_loss_weight = score_loss_weight
 
     def features_and_scores(self, inputs: torch.Tensor) -> Tuple[List[torch.Tensor], torch.Tensor]:
-        """Backbone, prompting, score map, concatenation and neck.
-
-        Args:
-            inputs: (B, 3, H, W) normalised images.
-
-        Returns:
-            ``(neck features, score map (B, K, H/32, W/32) in [-1, 1])``.
-        """
-        *maps, global_embed, dense_embed = self.backbone(inputs)
-        text = self.prompting(self.text_encoder, global_embed, dense_embed)
-        scores = pixel_text_scores(dense_embed, text)
-        level = maps[self.score_concat_index]
-        if scores.shape[-2:] != level.shape[-2:]:
-            scores_for_level = F.interpolate(scores, size=level.shape[-2:], mode='bilinear', align_corners=False)
-        else:
-            scores_for_level = scores
-        maps[self.score_concat_index] = torch.cat([level, scores_for_level], dim=1)
-        return (self.neck(maps) if self.with_neck else maps), scores
+        """Neck features with the score map concatenated, and the score map (B, K, h, w) in [-1, 1]."""
+        return self.language_guided_features(inputs)
 
     def extract_feat(self, inputs: torch.Tensor) -> List[torch.Tensor]:
         """Features for the decode head (used by mmseg's whole/slide inference)."""

@@ -1,0 +1,134 @@
+"""DenseCLIP detectors on mmdet 3.x: RetinaNet, Faster R-CNN and Mask R-CNN with the score map (divided by tau)
+concatenated to C5 and an auxiliary loss against masks filled from the ground-truth boxes."""
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from mmdet.models.detectors import FasterRCNN, MaskRCNN, RetinaNet
+from mmdet.registry import DATASETS as MMDET_DATASETS
+from mmdet.registry import MODELS as MMDET_MODELS
+
+from ..registration import register_model
+from .language_guidance import LanguageGuidanceMixin, resolve_class_names
+
+
+def box_filled_targets(samples: list, num_classes: int, size: Sequence[int], stride: int) -> tuple:
+    """Per-class masks filled inside every ground-truth box, and the union of the boxes, at ``stride``.
+
+    Args:
+        samples: ``DetDataSample`` list with ``gt_instances.bboxes`` (x1, y1, x2, y2 in input pixels) and ``labels``.
+        num_classes: K.
+        size: (h, w) of the target grid.
+        stride: input pixels per grid cell.
+
+    Returns:
+        ``(targets (B, K, h, w), weights (B, 1, h, w))`` as float tensors.
+    """
+    device = samples[0].gt_instances.bboxes.device
+    targets = torch.zeros(len(samples), num_classes, *size, device=device)
+    weights = torch.zeros(len(samples), 1, *size, device=device)
+    for i, sample in enumerate(samples):
+        boxes = sample.gt_instances.bboxes
+        boxes = boxes.tensor if hasattr(boxes, 'tensor') else boxes
+        for box, label in zip((boxes / stride).tolist(), sample.gt_instances.labels.tolist()):
+            x1, y1 = int(max(box[0], 0)), int(max(box[1], 0))
+            x2, y2 = int(min(box[2] + 0.999, size[1])), int(min(box[3] + 0.999, size[0]))
+            targets[i, label, y1:y2, x1:x2] = 1
+            weights[i, 0, y1:y2, x1:x2] = 1
+    return targets, weights
+
+
+class _DenseCLIPDetector(LanguageGuidanceMixin):
+    """Shared constructor and loss of the DenseCLIP detectors (mixed into mmdet detector classes)."""
+
+    def _setup(self, text_encoder: dict, class_names: Union[str, Sequence[str], None], num_classes: int,
+               neck: Optional[dict], prompting: str, context_decoder: Optional[dict], num_context: int,
+               score_concat_index: int, tau: float, seg_loss_weight: float) -> None:
+        import mmdet.datasets  # noqa: F401  (registers the dataset classes named by class_names)
+        names = resolve_class_names(class_names, MMDET_DATASETS, type(self).__name__)
+        if num_classes != len(names):
+            raise ValueError(f'{type(self).__name__}: {len(names)} class_names but the head has num_classes='
+                             f'{num_classes}')
+        self.init_language_guidance(text_encoder, names, MMDET_MODELS, neck, prompting, context_decoder, num_context,
+                                    score_concat_index, concat_scale=1.0 / tau)
+        self.tau = tau
+        self.seg_loss_weight = seg_loss_weight
+        self._train_scores: Optional[torch.Tensor] = None
+
+    def extract_feat(self, batch_inputs: torch.Tensor) -> List[torch.Tensor]:
+        """Language-guided neck features (the training score map is kept for the auxiliary loss)."""
+        feats, scores = self.language_guided_features(batch_inputs)
+        self._train_scores = scores if self.training else None
+        return tuple(feats)
+
+    def score_loss(self, scores: torch.Tensor, batch_data_samples: list) -> torch.Tensor:
+        """Sigmoid BCE of ``scores / tau`` at stride 4 against box-filled class masks, inside the union of the boxes,
+        normalised by the union's area."""
+        h, w = batch_data_samples[0].batch_input_shape
+        size = ((h + 3) // 4, (w + 3) // 4)
+        logits = F.interpolate(scores / self.tau, size=size, mode='bilinear', align_corners=False)
+        targets, weights = box_filled_targets(batch_data_samples, logits.shape[1], size, 4)
+        bce = F.binary_cross_entropy_with_logits(logits, targets, reduction='none')
+        return (bce * weights).sum() / weights.sum().clamp(min=1.0)
+
+    def loss(self, batch_inputs: torch.Tensor, batch_data_samples: list) -> Dict[str, torch.Tensor]:
+        """The detector's own losses plus ``loss_aux_seg``."""
+        losses = super().loss(batch_inputs, batch_data_samples)
+        if self.seg_loss_weight > 0 and self._train_scores is not None:
+            losses['loss_aux_seg'] = self.seg_loss_weight * self.score_loss(self._train_scores, batch_data_samples)
+        self._train_scores = None
+        return losses
+
+
+_DOC_ARGS = """
+    Args:
+        text_encoder: ``CLIPTextTransformer`` config.
+        class_names: class list, or a dataset class name such as ``'CocoDataset'``.
+        prompting: ``'post'`` (default), ``'pre'`` or ``'none'``.
+        context_decoder: ``ContextDecoder`` settings.
+        num_context: learnable context tokens.
+        score_concat_index: backbone map receiving ``score / tau`` (3 = C5).
+        tau: temperature (paper: 0.07).
+        seg_loss_weight: weight of the box-filled-mask auxiliary loss (paper: 1; 0 disables it).
+"""
+
+
+@register_model(into=('mmdet', ))
+class DenseCLIPRetinaNet(_DenseCLIPDetector, RetinaNet):
+    __doc__ = 'DenseCLIP RetinaNet (mmdet ``RetinaNet`` arguments, plus the text side).' + _DOC_ARGS
+
+    def __init__(self, backbone: dict, neck: dict, bbox_head: dict, text_encoder: dict,
+                 class_names: Union[str, Sequence[str], None] = None, prompting: str = 'post',
+                 context_decoder: Optional[dict] = None, num_context: int = 8, score_concat_index: int = 3,
+                 tau: float = 0.07, seg_loss_weight: float = 1.0, **kwargs) -> None:
+        super().__init__(backbone=backbone, neck=neck, bbox_head=bbox_head, **kwargs)
+        self._setup(text_encoder, class_names, bbox_head['num_classes'], neck, prompting, context_decoder,
+                    num_context, score_concat_index, tau, seg_loss_weight)
+
+
+@register_model(into=('mmdet', ))
+class DenseCLIPFasterRCNN(_DenseCLIPDetector, FasterRCNN):
+    __doc__ = 'DenseCLIP Faster R-CNN (mmdet ``FasterRCNN`` arguments, plus the text side).' + _DOC_ARGS
+
+    def __init__(self, backbone: dict, rpn_head: dict, roi_head: dict, train_cfg: dict, test_cfg: dict,
+                 text_encoder: dict, neck: Optional[dict] = None, class_names: Union[str, Sequence[str], None] = None,
+                 prompting: str = 'post', context_decoder: Optional[dict] = None, num_context: int = 8,
+                 score_concat_index: int = 3, tau: float = 0.07, seg_loss_weight: float = 1.0, **kwargs) -> None:
+        super().__init__(backbone=backbone, rpn_head=rpn_head, roi_head=roi_head, train_cfg=train_cfg,
+                         test_cfg=test_cfg, neck=neck, **kwargs)
+        self._setup(text_encoder, class_names, roi_head['bbox_head']['num_classes'], neck, prompting,
+                    context_decoder, num_context, score_concat_index, tau, seg_loss_weight)
+
+
+@register_model(into=('mmdet', ))
+class DenseCLIPMaskRCNN(_DenseCLIPDetector, MaskRCNN):
+    __doc__ = 'DenseCLIP Mask R-CNN (mmdet ``MaskRCNN`` arguments, plus the text side).' + _DOC_ARGS
+
+    def __init__(self, backbone: dict, rpn_head: dict, roi_head: dict, train_cfg: dict, test_cfg: dict,
+                 text_encoder: dict, neck: Optional[dict] = None, class_names: Union[str, Sequence[str], None] = None,
+                 prompting: str = 'post', context_decoder: Optional[dict] = None, num_context: int = 8,
+                 score_concat_index: int = 3, tau: float = 0.07, seg_loss_weight: float = 1.0, **kwargs) -> None:
+        super().__init__(backbone=backbone, rpn_head=rpn_head, roi_head=roi_head, train_cfg=train_cfg,
+                         test_cfg=test_cfg, neck=neck, **kwargs)
+        self._setup(text_encoder, class_names, roi_head['bbox_head']['num_classes'], neck, prompting,
+                    context_decoder, num_context, score_concat_index, tau, seg_loss_weight)
