@@ -1,7 +1,7 @@
 """The main job on the embedded data: contrastive pre-training -> dense prediction, against random initialisation.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--data data/demo_shapes] [--force]
-                         [--pretrain-iters 600] [--finetune-iters 1000] [--num-train 256 --num-val 64]
+                         [--pretrain-iters 600] [--finetune-iters 500] [--num-train 256 --num-val 64]
 
 1. generate the demo data (tools/data/generate_demo_shapes.py);
 2. pre-train a tiny CLIP on its image-caption pairs (configs/imagetext/...);
@@ -17,21 +17,22 @@ import os.path as osp
 import subprocess
 import sys
 import time
-from typing import Dict
+from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'plugins'))
 PRETRAIN_CONFIG = osp.join(REPO, 'configs/imagetext/clip_rn-tiny_1xb128-600it_demo-shapes-64x64.py')
-DENSECLIP_CONFIG = osp.join(REPO, 'configs/denseclip/denseclip_rn-tiny_fpn_1xb8-1000it_demo-shapes-64x64.py')
+DENSECLIP_CONFIG = osp.join(REPO, 'configs/denseclip/denseclip_rn-tiny_fpn_1xb8-500it_demo-shapes-64x64.py')
 
 
 def step(title: str) -> None:
     print(f'\n=== {time.strftime("%H:%M:%S")} {title}', flush=True)
 
 
-def train(config: str, work_dir: str, data: str, force: bool, iters: int, schedule_end_key: str) -> str:
-    """Run tools/train.py for ``iters`` iterations (validating and saving at the end) unless its final checkpoint
-    exists (and not ``force``).
+def train(config: str, work_dir: str, data: str, force: bool, iters: int, schedule_end_key: str,
+          val_interval: int = 0) -> str:
+    """Run tools/train.py for ``iters`` iterations (validating every ``val_interval`` iterations, or at the end,
+    and saving at the end) unless its final checkpoint exists (and not ``force``).
 
     Returns:
         The final checkpoint path.
@@ -40,7 +41,7 @@ def train(config: str, work_dir: str, data: str, force: bool, iters: int, schedu
     if not force and osp.isfile(final):
         print(f'{final} exists; reusing it (--force retrains)')
         return final
-    options = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+    options = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={val_interval or iters}',
                f'default_hooks.checkpoint.interval={iters}']
     if iters > 50:  # the pre-training warm-up takes 50 iterations; shorter (smoke) runs keep the schedule as it is
         options.append(f'{schedule_end_key}={iters}')
@@ -51,11 +52,11 @@ def train(config: str, work_dir: str, data: str, force: bool, iters: int, schedu
     return final
 
 
-def final_metrics(work_dir: str, key: str) -> Dict[str, float]:
-    """The last validation record holding ``key`` in the newest run of ``work_dir``."""
+def validation_records(work_dir: str, key: str) -> List[Dict[str, float]]:
+    """The validation records holding ``key`` in the newest run of ``work_dir``, in training order."""
     runs = sorted(d for d in os.listdir(work_dir) if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
     lines = open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')).read().splitlines()
-    return [json.loads(line) for line in lines if key in line][-1]
+    return [json.loads(line) for line in lines if key in line]
 
 
 def pretrained_config(work_dir: str, checkpoint: str) -> str:
@@ -78,7 +79,7 @@ def main() -> None:
     parser.add_argument('--data', default='data/demo_shapes')
     parser.add_argument('--force', action='store_true', help='redo finished steps')
     parser.add_argument('--pretrain-iters', type=int, default=600)
-    parser.add_argument('--finetune-iters', type=int, default=1000)
+    parser.add_argument('--finetune-iters', type=int, default=500)
     parser.add_argument('--num-train', type=int, default=256, help='demo images for pre-training')
     parser.add_argument('--num-val', type=int, default=64)
     args = parser.parse_args()
@@ -94,18 +95,19 @@ def main() -> None:
     pretrain_dir = osp.join(work, 'clip_pretrain')
     clip_checkpoint = train(PRETRAIN_CONFIG, pretrain_dir, data, args.force, args.pretrain_iters,
                             'param_scheduler.1.end')
-    clip_metrics = final_metrics(pretrain_dir, 'imagetext/zero_shot_top1')
+    clip_metrics = validation_records(pretrain_dir, 'imagetext/zero_shot_top1')[-1]
 
     step('3/4 DenseCLIP fine-tuning on 64 labelled images: from the pre-trained CLIP, and from random init')
     runs = {'pre-trained CLIP': (pretrained_config(work, clip_checkpoint), osp.join(work, 'denseclip_from_clip')),
             'random init': (DENSECLIP_CONFIG, osp.join(work, 'denseclip_random'))}
-    checkpoints = {name: train(config, run_dir, data, args.force, args.finetune_iters, 'param_scheduler.0.end')
-                   for name, (config, run_dir) in runs.items()}
+    interval = max(1, args.finetune_iters // 5)
+    checkpoints = {name: train(config, run_dir, data, args.force, args.finetune_iters, 'param_scheduler.0.end',
+                               interval) for name, (config, run_dir) in runs.items()}
 
     step('4/4 evaluation, pictures and report')
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
     from demo_report import write_report  # noqa: E402
-    seg_metrics = {name: final_metrics(run_dir, 'mIoU') for name, (_, run_dir) in runs.items()}
+    seg_metrics = {name: validation_records(run_dir, 'mIoU') for name, (_, run_dir) in runs.items()}
     models = {name: (runs[name][0], checkpoints[name]) for name in runs}
     write_report(work, data, clip_metrics, seg_metrics, models, vars(args), time.time() - start)
     print(f'\nreport: {osp.join(work, "report.md")}')

@@ -82,7 +82,7 @@ def draw_grid(models: Dict[str, torch.nn.Module], data: str, out: str, count: in
     grid.save(out)
 
 
-def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str, dict],
+def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str, List[dict]],
                  runs: Dict[str, Tuple[str, str]], settings: dict, seconds: float) -> None:
     """Write ``report.md`` and ``predictions.png`` into ``work``.
 
@@ -90,7 +90,7 @@ def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str
         work: the demo's work dir.
         data: the demo data folder.
         clip_metrics: final validation record of the CLIP pre-training.
-        seg_metrics: final validation record of each segmentation run, by name.
+        seg_metrics: validation records of each segmentation run, by name, in training order.
         runs: ``name -> (config, checkpoint)`` of each segmentation run (first: the pre-trained one).
         settings: the demo's command-line settings.
         seconds: total time so far.
@@ -108,11 +108,19 @@ def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str
                                                        't2i_R@10'))), '',
         f'## 2. DenseCLIP fine-tuned on {min(64, settings["num_train"])} labelled images '
         f'({settings["finetune_iters"]} iterations), {settings["num_val"]} validation images', '',
-        '| initialisation | mIoU | mAcc | aAcc |', '| --- | --- | --- | --- |']
-    for name, metrics in seg_metrics.items():
+        'Validation mIoU during fine-tuning (same recipe for both: the paper\'s, backbone lr x0.1, text encoder '
+        'frozen):', '',
+        '| iteration | ' + ' | '.join(seg_metrics) + ' |', '| --- |' + ' --- |' * len(seg_metrics)]
+    names = list(seg_metrics)
+    for records in zip(*(seg_metrics[n] for n in names)):
+        lines.append(f'| {records[0]["step"]} | ' + ' | '.join(f'{r["mIoU"]:.1f}' for r in records) + ' |')
+    final = {name: records[-1] for name, records in seg_metrics.items()}
+    lines += ['', '| initialisation | mIoU | mAcc | aAcc |', '| --- | --- | --- | --- |']
+    for name, metrics in final.items():
         lines.append(f'| {name} | {metrics["mIoU"]:.1f} | {metrics["mAcc"]:.1f} | {metrics["aAcc"]:.1f} |')
-    gain = seg_metrics['pre-trained CLIP']['mIoU'] - seg_metrics['random init']['mIoU']
-    lines += ['', f'Pre-training {"gains" if gain > 0 else "loses"} {abs(gain):.1f} mIoU over random initialisation.',
+    gain = final['pre-trained CLIP']['mIoU'] - final['random init']['mIoU']
+    lines += ['', f'Pre-training {"gains" if gain > 0 else "loses"} {abs(gain):.1f} mIoU over random initialisation '
+              f'after {settings["finetune_iters"]} iterations.',
               '', '## 3. Pictures', '',
               'Columns: image, ground truth, prediction of each model, then the pre-trained model\'s pixel-text '
               'score map of each class (red = high cosine score).', '', '![predictions](predictions.png)', '']

@@ -24,7 +24,7 @@ import dense_align  # noqa: E402,F401
 PAIRS = {
     False: ('configs/denseclip/denseclip_rn50_fpn_8xb4-80k_ade20k-512x512.py',
             'configs/denseclip/fpn_clip-rn50_8xb4-80k_ade20k-512x512.py'),
-    True: ('configs/denseclip/denseclip_rn-tiny_fpn_1xb8-1000it_demo-shapes-64x64.py',
+    True: ('configs/denseclip/denseclip_rn-tiny_fpn_1xb8-500it_demo-shapes-64x64.py',
            'configs/baselines/semfpn_r18-w16_fpn_1xb8-1600it_demo-shapes-64x64.py'),
 }
 

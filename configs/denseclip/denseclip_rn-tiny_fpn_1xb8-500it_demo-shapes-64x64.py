@@ -3,7 +3,7 @@ _base_ = [
     'mmseg::_base_/schedules/schedule_20k.py'
 ]
 # DenseCLIP (Semantic FPN, post-model prompting) with the tiny CLIP of configs/imagetext on the embedded demo data:
-# 64 labelled training images, 1000 iterations on a CPU. The demo (tools/demo.py) runs it twice: initialised from the
+# 64 labelled training images, 500 iterations on a CPU. The demo (tools/demo.py) runs it twice: initialised from the
 # CLIP pre-trained on the demo captions (model.backbone/text_encoder.init_cfg set to the converted checkpoints) and
 # from random initialisation.
 norm_cfg = dict(type='BN', requires_grad=True)
@@ -34,11 +34,11 @@ optim_wrapper = dict(
     # the paper's recipe: backbone at 0.1x, text encoder frozen (lr 0; the prompts still learn)
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1), 'text_encoder': dict(lr_mult=0.0),
                                     'norm': dict(decay_mult=0.0)}))
-param_scheduler = [dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=0, end=1000, by_epoch=False)]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000, val_interval=1000)
+param_scheduler = [dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=0, end=500, by_epoch=False)]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=500, val_interval=100)
 default_hooks = dict(
     logger=dict(interval=50),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1000, max_keep_ckpts=1))
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=1))
 env_cfg = dict(cudnn_benchmark=False)
 randomness = dict(seed=0)
 find_unused_parameters = True
