@@ -19,13 +19,17 @@ def strip_init(cfg):
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_config_builds(path):
-    from mmseg.registry import MODELS
+    import mmdet.registry
+    import mmseg.registry
     cfg = strip_init(Config.fromfile(str(path)))
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        model = MODELS.build(cfg.model)
-    assert model.decode_head.num_classes == cfg.model.decode_head.num_classes
-    if cfg.model.type == 'DenseCLIPSegmentor':
-        assert len(model.class_names) == model.decode_head.num_classes
+    scope = cfg.get('default_scope', 'mmseg')
+    registry = {'mmseg': mmseg.registry.MODELS, 'mmdet': mmdet.registry.MODELS}[scope]
+    with DefaultScope.overwrite_default_scope(scope):
+        model = registry.build(cfg.model)
+    if scope == 'mmseg':
+        assert model.decode_head.num_classes == cfg.model.decode_head.num_classes
+    if cfg.model.type.startswith('DenseCLIP'):
+        assert len(model.class_names) == (80 if scope == 'mmdet' else model.decode_head.num_classes)
 
 
 def test_paper_recipe_in_the_rn50_config():
