@@ -4,7 +4,7 @@ _base_ = [
 ]
 # DenseCLIP (Semantic FPN, post-model prompting) with the tiny CLIP of configs/imagetext on the embedded demo data:
 # 64 labelled training images, 500 iterations on a CPU. The demo (tools/demo.py) runs it twice: initialised from the
-# CLIP pre-trained on the demo captions (model.backbone/text_encoder.init_cfg set to the converted checkpoints) and
+# CLIP pre-trained on the demo captions (init_cfg Pretrained with prefix 'image_encoder.' / 'text_encoder.') and
 # from random initialisation.
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(

@@ -4,15 +4,15 @@ _base_ = [
 ]
 # Paper (DenseCLIP README, ADE20K val): ViT-B-DenseCLIP 50.6 mIoU single-scale, 51.3 multi-scale; 1043.1 GFLOPs,
 # 105.3 M params. Blocks 3/5/7/11 -> simple feature pyramid (strides 4..32); score map at stride 16; drop path 0.1.
-# Convert ViT-B-16.pt with --image-size 640 (clip_vit-b16_visual_640.pth) and --tower text (clip_vit-b16_text.pth).
+# Weights: OpenAI's ViT-B-16.pt (positional embeddings resized to the 40x40 grid on load).
 model = dict(
     data_preprocessor=dict(size=(640, 640)),
     backbone=dict(_delete_=True, type='CLIPViT', arch=dict(patch_size=16, width=768, layers=12, heads=12,
                                                            output_dim=512, image_size=640),
                   out_indices=(3, 5, 7, 11), pyramid=True, pyramid_norm_cfg=dict(type='SyncBN'), with_embeddings=True,
                   drop_path_rate=0.1,
-                  init_cfg=dict(type='Pretrained', checkpoint='pretrained/clip_vit-b16_visual_640.pth')),
-    text_encoder=dict(arch='ViT-B/16', init_cfg=dict(checkpoint='pretrained/clip_vit-b16_text.pth')),
+                  init_cfg=dict(type='Pretrained', checkpoint='pretrained/ViT-B-16.pt')),
+    text_encoder=dict(arch='ViT-B/16', init_cfg=dict(checkpoint='pretrained/ViT-B-16.pt')),
     score_concat_index=2,
     neck=dict(in_channels=[768, 768, 768 + 150, 768]),
     test_cfg=dict(mode='slide', crop_size=(640, 640), stride=(426, 426)))

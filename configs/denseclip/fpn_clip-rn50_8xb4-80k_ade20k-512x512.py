@@ -8,7 +8,7 @@ model = dict(
     data_preprocessor=dict(type='SegDataPreProcessor', mean=[122.771, 116.746, 104.094], std=[68.501, 66.632, 70.323],
                            bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512)),
     backbone=dict(type='CLIPResNet', arch='RN50',
-                  init_cfg=dict(type='Pretrained', checkpoint='pretrained/clip_rn50_visual_512.pth')),
+                  init_cfg=dict(type='Pretrained', checkpoint='pretrained/RN50.pt')),
     neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=4),
     decode_head=dict(type='FPNHead', in_channels=[256, 256, 256, 256], in_index=[0, 1, 2, 3],
                      feature_strides=[4, 8, 16, 32], channels=256, dropout_ratio=0.1, num_classes=150,

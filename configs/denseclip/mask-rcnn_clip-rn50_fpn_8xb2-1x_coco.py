@@ -6,7 +6,7 @@ model = dict(
     data_preprocessor=dict(type='DetDataPreprocessor', mean=[122.771, 116.746, 104.094], std=[68.501, 66.632, 70.323],
                            bgr_to_rgb=True, pad_mask=True, pad_size_divisor=32),
     backbone=dict(type='CLIPResNet', arch='RN50',
-                  init_cfg=dict(type='Pretrained', checkpoint='pretrained/clip_rn50_visual_1344.pth')),
+                  init_cfg=dict(type='Pretrained', checkpoint='pretrained/RN50.pt')),
     neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=5),
     rpn_head={{_base_.model.rpn_head}},
     roi_head={{_base_.model.roi_head}},

@@ -1,8 +1,6 @@
 # DenseCLIP (Rao et al., CVPR 2022), Semantic FPN with a CLIP RN50, the paper's settings. The leaves set the data,
-# the class count and the checkpoints. CLIP weights: convert OpenAI's RN50.pt once with
-#   python tools/model_converters/clip_to_mmengine.py RN50.pt pretrained/clip_rn50_visual_512.pth --tower visual \
-#       --image-size 512
-#   python tools/model_converters/clip_to_mmengine.py RN50.pt pretrained/clip_rn50_text.pth --tower text
+# the class count and the checkpoints. CLIP weights: OpenAI's RN50.pt as downloaded (the CLIP encoders read TorchScript
+# archives, open_clip and Hugging Face files directly, resizing positional embeddings; no conversion needed).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 num_classes = 150
 model = dict(
@@ -11,9 +9,9 @@ model = dict(
     data_preprocessor=dict(type='SegDataPreProcessor', mean=[122.771, 116.746, 104.094], std=[68.501, 66.632, 70.323],
                            bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512)),
     backbone=dict(type='CLIPResNet', arch=dict(layers=(3, 4, 6, 3), width=64, output_dim=1024, image_size=512),
-                  with_attnpool=True, init_cfg=dict(type='Pretrained', checkpoint='pretrained/clip_rn50_visual_512.pth')),
+                  with_attnpool=True, init_cfg=dict(type='Pretrained', checkpoint='pretrained/RN50.pt')),
     text_encoder=dict(type='CLIPTextTransformer', arch='RN50', context_length=77,
-                      init_cfg=dict(type='Pretrained', checkpoint='pretrained/clip_rn50_text.pth')),
+                      init_cfg=dict(type='Pretrained', checkpoint='pretrained/RN50.pt')),
     prompting='post',
     context_decoder=dict(width=256, heads=4, layers=3, dropout=0.1),
     num_context=8,

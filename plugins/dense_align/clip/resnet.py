@@ -10,6 +10,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from ..registration import register_model
 from ..shape_spec import ShapeSpec
 from .arch import resolve_arch
+from .pretrained_init import ClipPretrainedInitMixin
 from .layers import AntiAliasBottleneck, DenseAttentionPool2d
 
 #: OpenAI CLIP ResNets: blocks per stage, stem width, joint-space width, pre-training image size.
@@ -25,7 +26,7 @@ CLIP_RESNET_ARCHS: Dict[str, dict] = {
 
 
 @register_model()
-class CLIPResNet(BaseModule):
+class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
     """OpenAI CLIP's modified ResNet (3-conv stem, anti-aliased bottlenecks, attention pooling).
 
     Output contract (see :meth:`output_shape`): the stages in ``out_indices`` as ``res2..res5`` maps

@@ -8,6 +8,7 @@ from torch import nn
 
 from ..registration import register_model
 from .arch import resolve_arch
+from .pretrained_init import ClipPretrainedInitMixin
 from .layers import Transformer
 
 #: Text towers of the OpenAI CLIP models (width, depth, heads, joint-space width).
@@ -27,7 +28,7 @@ CLIP_TEXT_ARCHS: Dict[str, dict] = {
 
 
 @register_model()
-class CLIPTextTransformer(BaseModule):
+class CLIPTextTransformer(ClipPretrainedInitMixin, BaseModule):
     """The CLIP text encoder: causal transformer, embedding taken at the EOT token (the largest id), projected.
 
     (mmseg already registers a ``CLIPTextEncoder``; this is ours.)

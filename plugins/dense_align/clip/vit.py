@@ -9,6 +9,7 @@ from torch import nn
 from ..registration import register_model
 from ..shape_spec import ShapeSpec
 from .arch import resolve_arch
+from .pretrained_init import ClipPretrainedInitMixin
 from .layers import SimpleFeaturePyramid, Transformer, resize_pos_embed
 from .layers.windows import window_merge, window_padding_mask, window_partition
 
@@ -24,7 +25,7 @@ CLIP_VIT_ARCHS: Dict[str, dict] = {
 
 
 @register_model()
-class CLIPViT(BaseModule):
+class CLIPViT(ClipPretrainedInitMixin, BaseModule):
     """OpenAI CLIP's ViT (keys ``conv1``, ``class_embedding``, ``positional_embedding``, ``ln_pre``,
     ``transformer.resblocks.N``, ``ln_post``, ``proj``) for dense prediction.
 

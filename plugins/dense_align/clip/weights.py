@@ -69,14 +69,16 @@ def clip_tower(state: StateDict, tower: str) -> StateDict:
     """The tensors of one tower, with the ``visual.`` prefix removed for the image tower.
 
     Args:
-        state: OpenAI-named checkpoint tensors.
+        state: OpenAI-named checkpoint tensors, or the tensors of one tower alone (e.g. a file written by
+            ``clip_to_mmengine.py --tower visual``, which has no ``visual.`` keys).
         tower: ``'visual'`` or ``'text'``.
 
     Returns:
         name -> tensor for that tower.
     """
     if tower == 'visual':
-        return {k[len('visual.'):]: v for k, v in state.items() if k.startswith('visual.')}
+        visual = {k[len('visual.'):]: v for k, v in state.items() if k.startswith('visual.')}
+        return visual or dict(state)
     if tower == 'text':
         return {k: v for k, v in state.items() if k.startswith(_TEXT_PREFIXES)}
     raise ValueError(f"tower must be 'visual' or 'text', got {tower!r}")
@@ -102,7 +104,8 @@ def _fit_positional_embeddings(model: nn.Module, state: StateDict) -> StateDict:
     return state
 
 
-def load_clip_weights(model: nn.Module, checkpoint: Union[str, StateDict], tower: Optional[str] = None) -> LoadReport:
+def load_clip_weights(model: nn.Module, checkpoint: Union[str, StateDict], tower: Optional[str] = None,
+                      prefix: Optional[str] = None) -> LoadReport:
     """Load one tower of a CLIP checkpoint into ``model`` (CLIPResNet, CLIPViT or CLIPTextTransformer).
 
     Positional embeddings are resized (image) or truncated (text) to the model's size. Missing keys (e.g. a
@@ -113,6 +116,8 @@ def load_clip_weights(model: nn.Module, checkpoint: Union[str, StateDict], tower
         model: the encoder to fill.
         checkpoint: a path (any format of :func:`read_clip_checkpoint`) or OpenAI-named tensors.
         tower: ``'visual'`` or ``'text'``; default: ``'text'`` for a text encoder, else ``'visual'``.
+        prefix: take only the keys starting with this prefix, stripped (e.g. ``'image_encoder.'`` in a
+            CLIPPretrainer checkpoint), instead of locating the tower by OpenAI's names.
 
     Returns:
         The missing and unexpected keys.
@@ -120,9 +125,13 @@ def load_clip_weights(model: nn.Module, checkpoint: Union[str, StateDict], tower
     source = checkpoint if isinstance(checkpoint, str) else 'the given state dict'
     state = read_clip_checkpoint(checkpoint) if isinstance(checkpoint, str) else checkpoint
     tower = tower or ('text' if hasattr(model, 'token_embedding') else 'visual')
-    weights = clip_tower(state, tower)
+    if prefix:
+        weights = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    else:
+        weights = clip_tower(state, tower)
     if not weights:
-        raise CheckpointMismatchError(f'{source} holds no {tower} tower (first keys: {list(state)[:3]})')
+        raise CheckpointMismatchError(f'{source} holds no {tower} tower{" under " + prefix if prefix else ""} '
+                                      f'(first keys: {list(state)[:3]})')
     weights = _fit_positional_embeddings(model, weights)
     own = model.state_dict()
     shared = [k for k in weights if k in own]
