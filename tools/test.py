@@ -32,6 +32,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show', action='store_true', help='show predictions in a window')
     parser.add_argument('--show-dir', help='save images with predictions drawn to this folder')
     parser.add_argument('--wait-time', type=float, default=2, help='seconds each image is shown with --show')
+    parser.add_argument('--tta', action='store_true',
+                        help="test-time augmentation with the config's tta_model and tta_pipeline (mmdet/mmseg style)")
     add_common_arguments(parser)
     return parser.parse_args()
 
@@ -69,6 +71,12 @@ def build_config(args: argparse.Namespace) -> Config:
     """
     cfg = load_config(args, required_files=[('checkpoint', args.checkpoint)])
     cfg.load_from = args.checkpoint
+    if args.tta:
+        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+            raise SystemExit('error: --tta needs tta_model and tta_pipeline in the config')
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
     if args.out is not None:

@@ -19,6 +19,15 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
+# test-time augmentation (tools/test.py --tta): two scales x flip, merged by mmseg's SegTTAModel
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='TestTimeAug',
+         transforms=[[dict(type='Resize', scale_factor=r, keep_ratio=True) for r in (1.0, 1.5)],
+                     [dict(type='RandomFlip', prob=0., direction='horizontal'),
+                      dict(type='RandomFlip', prob=1., direction='horizontal')],
+                     [dict(type='LoadAnnotations')], [dict(type='PackSegInputs')]]),
+]
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
