@@ -49,9 +49,9 @@ def _tile(array: np.ndarray, title: str) -> Image.Image:
     return canvas
 
 
-def _overlay(rgb: np.ndarray, score: torch.Tensor) -> np.ndarray:
-    s = score.numpy()
-    alpha = ((s - s.min()) / max(s.max() - s.min(), 1e-6))[..., None] * 0.7
+def _overlay(rgb: np.ndarray, score: torch.Tensor, low: float, high: float) -> np.ndarray:
+    """Red overlay of one class's scores, scaled by the range of all classes' scores on this image."""
+    alpha = np.clip((score.numpy() - low) / max(high - low, 1e-6), 0, 1)[..., None] * 0.7
     return rgb * (1 - alpha) + np.array([255, 40, 0]) * alpha
 
 
@@ -70,8 +70,9 @@ def draw_grid(models: Dict[str, torch.nn.Module], data: str, out: str, count: in
             pred, s = predict(model, rgb)
             tiles.append(_tile(palette[pred], label))
             scores = s if label == first else scores
+        low, high = scores[1:].min().item(), scores[1:].max().item()
         for k in range(1, len(SEG_CLASSES)):
-            tiles.append(_tile(_overlay(rgb, scores[k]), f'score: {SEG_CLASSES[k]}'))
+            tiles.append(_tile(_overlay(rgb, scores[k], low, high), f'score: {SEG_CLASSES[k]}'))
         row = Image.new('RGB', (TILE * len(tiles), TILE + 14), 'white')
         for i, tile in enumerate(tiles):
             row.paste(tile, (i * TILE, 0))
@@ -123,6 +124,7 @@ def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str
               f'after {settings["finetune_iters"]} iterations.',
               '', '## 3. Pictures', '',
               'Columns: image, ground truth, prediction of each model, then the pre-trained model\'s pixel-text '
-              'score map of each class (red = high cosine score).', '', '![predictions](predictions.png)', '']
+              'score map of each object class (red = high cosine score, one colour scale for all classes of an '
+              'image).', '', '![predictions](predictions.png)', '']
     with open(osp.join(work, 'report.md'), 'w') as f:
         f.write('\n'.join(lines))
