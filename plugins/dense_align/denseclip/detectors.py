@@ -39,18 +39,23 @@ def box_filled_targets(samples: list, num_classes: int, size: Sequence[int], str
 
 
 class _DenseCLIPDetector(LanguageGuidanceMixin):
-    """Shared constructor and loss of the DenseCLIP detectors (mixed into mmdet detector classes)."""
+    """Shared constructor and loss of the DenseCLIP detectors (mixed into mmdet detector classes): takes the text-side
+    arguments and passes everything else to the mmdet detector."""
 
-    def _setup(self, text_encoder: dict, class_names: Union[str, Sequence[str], None], num_classes: int,
-               neck: Optional[dict], prompting: str, context_decoder: Optional[dict], num_context: int,
-               score_concat_index: int, tau: float, seg_loss_weight: float) -> None:
+    def __init__(self, *, text_encoder: dict, class_names: Union[str, Sequence[str], None] = None,
+                 prompting: str = 'post', context_decoder: Optional[dict] = None, num_context: int = 8,
+                 score_concat_index: int = 3, tau: float = 0.07, seg_loss_weight: float = 1.0,
+                 freeze_text_encoder: bool = True, **kwargs) -> None:
+        super().__init__(**kwargs)
         import mmdet.datasets  # noqa: F401  (registers the dataset classes named by class_names)
         names = resolve_class_names(class_names, MMDET_DATASETS, type(self).__name__)
-        if num_classes != len(names):
+        head = kwargs['bbox_head'] if 'bbox_head' in kwargs else kwargs['roi_head']['bbox_head']
+        if head['num_classes'] != len(names):
             raise ValueError(f'{type(self).__name__}: {len(names)} class_names but the head has num_classes='
-                             f'{num_classes}')
-        self.init_language_guidance(text_encoder, names, MMDET_MODELS, neck, prompting, context_decoder, num_context,
-                                    score_concat_index, concat_scale=1.0 / tau)
+                             f'{head["num_classes"]}')
+        self.init_language_guidance(text_encoder, names, MMDET_MODELS, kwargs.get('neck'), prompting, context_decoder,
+                                    num_context, score_concat_index, concat_scale=1.0 / tau,
+                                    freeze_text_encoder=freeze_text_encoder)
         self.tau = tau
         self.seg_loss_weight = seg_loss_weight
         self._train_scores: Optional[torch.Tensor] = None
@@ -80,7 +85,8 @@ class _DenseCLIPDetector(LanguageGuidanceMixin):
         return losses
 
 
-_DOC_ARGS = """
+_DOC = """{} (the mmdet ``{}`` arguments, plus the text side).
+
     Args:
         text_encoder: ``CLIPTextTransformer`` config.
         class_names: class list, or a dataset class name such as ``'CocoDataset'``.
@@ -90,45 +96,21 @@ _DOC_ARGS = """
         score_concat_index: backbone map receiving ``score / tau`` (3 = C5).
         tau: temperature (paper: 0.07).
         seg_loss_weight: weight of the box-filled-mask auxiliary loss (paper: 1; 0 disables it).
+        freeze_text_encoder: keep the text encoder fixed (no weight gradients; the prompts still learn).
+        **kwargs: the mmdet detector's arguments.
 """
 
 
 @register_model(into=('mmdet', ))
 class DenseCLIPRetinaNet(_DenseCLIPDetector, RetinaNet):
-    __doc__ = 'DenseCLIP RetinaNet (mmdet ``RetinaNet`` arguments, plus the text side).' + _DOC_ARGS
-
-    def __init__(self, backbone: dict, neck: dict, bbox_head: dict, text_encoder: dict,
-                 class_names: Union[str, Sequence[str], None] = None, prompting: str = 'post',
-                 context_decoder: Optional[dict] = None, num_context: int = 8, score_concat_index: int = 3,
-                 tau: float = 0.07, seg_loss_weight: float = 1.0, **kwargs) -> None:
-        super().__init__(backbone=backbone, neck=neck, bbox_head=bbox_head, **kwargs)
-        self._setup(text_encoder, class_names, bbox_head['num_classes'], neck, prompting, context_decoder,
-                    num_context, score_concat_index, tau, seg_loss_weight)
+    __doc__ = _DOC.format('DenseCLIP RetinaNet', 'RetinaNet')
 
 
 @register_model(into=('mmdet', ))
 class DenseCLIPFasterRCNN(_DenseCLIPDetector, FasterRCNN):
-    __doc__ = 'DenseCLIP Faster R-CNN (mmdet ``FasterRCNN`` arguments, plus the text side).' + _DOC_ARGS
-
-    def __init__(self, backbone: dict, rpn_head: dict, roi_head: dict, train_cfg: dict, test_cfg: dict,
-                 text_encoder: dict, neck: Optional[dict] = None, class_names: Union[str, Sequence[str], None] = None,
-                 prompting: str = 'post', context_decoder: Optional[dict] = None, num_context: int = 8,
-                 score_concat_index: int = 3, tau: float = 0.07, seg_loss_weight: float = 1.0, **kwargs) -> None:
-        super().__init__(backbone=backbone, rpn_head=rpn_head, roi_head=roi_head, train_cfg=train_cfg,
-                         test_cfg=test_cfg, neck=neck, **kwargs)
-        self._setup(text_encoder, class_names, roi_head['bbox_head']['num_classes'], neck, prompting,
-                    context_decoder, num_context, score_concat_index, tau, seg_loss_weight)
+    __doc__ = _DOC.format('DenseCLIP Faster R-CNN', 'FasterRCNN')
 
 
 @register_model(into=('mmdet', ))
 class DenseCLIPMaskRCNN(_DenseCLIPDetector, MaskRCNN):
-    __doc__ = 'DenseCLIP Mask R-CNN (mmdet ``MaskRCNN`` arguments, plus the text side).' + _DOC_ARGS
-
-    def __init__(self, backbone: dict, rpn_head: dict, roi_head: dict, train_cfg: dict, test_cfg: dict,
-                 text_encoder: dict, neck: Optional[dict] = None, class_names: Union[str, Sequence[str], None] = None,
-                 prompting: str = 'post', context_decoder: Optional[dict] = None, num_context: int = 8,
-                 score_concat_index: int = 3, tau: float = 0.07, seg_loss_weight: float = 1.0, **kwargs) -> None:
-        super().__init__(backbone=backbone, rpn_head=rpn_head, roi_head=roi_head, train_cfg=train_cfg,
-                         test_cfg=test_cfg, neck=neck, **kwargs)
-        self._setup(text_encoder, class_names, roi_head['bbox_head']['num_classes'], neck, prompting,
-                    context_decoder, num_context, score_concat_index, tau, seg_loss_weight)
+    __doc__ = _DOC.format('DenseCLIP Mask R-CNN', 'MaskRCNN')

@@ -52,7 +52,7 @@ class LanguageGuidanceMixin:
 
     def init_language_guidance(self, text_encoder: dict, class_names: List[str], models: Registry, neck: Optional[dict],
                                prompting: str, context_decoder: Optional[dict], num_context: int,
-                               score_concat_index: int, concat_scale: float) -> None:
+                               score_concat_index: int, concat_scale: float, freeze_text_encoder: bool = True) -> None:
         """Check the backbone/neck contract and build the text side.
 
         Args:
@@ -65,6 +65,9 @@ class LanguageGuidanceMixin:
             num_context: learnable context tokens.
             score_concat_index: backbone map that receives the score map.
             concat_scale: factor on the scores before concatenation (detectors: 1 / tau).
+            freeze_text_encoder: keep the text encoder's weights fixed (``requires_grad=False``: no weight gradients
+                are computed, gradients still reach the prompts). False trains it, e.g. at an ``lr_mult`` set
+                through ``paramwise_cfg``.
         """
         name = type(self).__name__
         specs = self.backbone.output_shape()
@@ -81,6 +84,8 @@ class LanguageGuidanceMixin:
                              f'backbone map ({maps[score_concat_index].channels} channels) plus {len(class_names)} '
                              f'score channels gives {expected}')
         self.text_encoder = models.build(text_encoder)
+        if freeze_text_encoder:
+            self.text_encoder.requires_grad_(False)
         self.prompting = ContextAwarePrompting(self.text_encoder, class_names, prompting, context_decoder, num_context)
         self.class_names = class_names
         self.score_concat_index = score_concat_index

@@ -35,13 +35,15 @@ class DenseCLIPSegmentor(LanguageGuidanceMixin, EncoderDecoder):
         score_concat_index: feature level receiving the score map (ResNet: 3 = C5; ViT: 2).
         tau: temperature of the auxiliary score loss (paper: 0.07).
         score_loss_weight: weight of that loss (paper: 0.4); 0 disables it.
+        freeze_text_encoder: keep the text encoder fixed (no weight gradients; the prompts still learn); False
+            trains it (e.g. at an ``lr_mult`` through ``paramwise_cfg``).
         **kwargs: ``auxiliary_head``, ``train_cfg``, ``test_cfg``, ``data_preprocessor``, ``init_cfg``.
     """
 
     def __init__(self, backbone: dict, text_encoder: dict, decode_head: dict,
                  class_names: Union[str, Sequence[str], None] = None, neck: Optional[dict] = None, prompting: str = 'post', context_decoder: Optional[dict] = None,
                  num_context: int = 8, score_concat_index: int = 3, tau: float = 0.07,
-                 score_loss_weight: float = 0.4, **kwargs) -> None:
+                 score_loss_weight: float = 0.4, freeze_text_encoder: bool = True, **kwargs) -> None:
         import mmseg.datasets  # noqa: F401  (registers the dataset classes named by class_names)
         class_names = resolve_class_names(class_names, MMSEG_DATASETS, 'DenseCLIPSegmentor')
         if decode_head.get('num_classes') != len(class_names):
@@ -49,7 +51,8 @@ class DenseCLIPSegmentor(LanguageGuidanceMixin, EncoderDecoder):
                              f'{decode_head.get("num_classes")}')
         super().__init__(backbone=backbone, decode_head=decode_head, neck=neck, **kwargs)
         self.init_language_guidance(text_encoder, class_names, MMSEG_MODELS, neck, prompting, context_decoder,
-                                    num_context, score_concat_index, concat_scale=1.0)
+                                    num_context, score_concat_index, concat_scale=1.0,
+                                    freeze_text_encoder=freeze_text_encoder)
         self.tau = tau
         self.score_loss_weight = score_loss_weight
 

@@ -57,6 +57,7 @@ def test_loss_predict_tensor_and_gradients():
     (losses['decode.loss_ce'] + losses['score.loss_ce']).backward()
     assert model.prompting.prompt_learner.context.grad.abs().sum() > 0
     assert model.prompting.gamma.grad.abs().sum() > 0
+    assert all(p.grad is None and not p.requires_grad for p in model.text_encoder.parameters())  # frozen by default
     model.eval()
     with torch.no_grad():
         preds = model.predict(torch.randn(2, 3, 64, 64), samples())
@@ -140,3 +141,10 @@ def test_any_backbone_denseclip_with_an_mmseg_resnet():
     losses = model.loss(torch.randn(2, 3, 64, 64), samples())
     losses['score.loss_ce'].backward()
     assert model.backbone.attnpool.q_proj.weight.grad is not None
+
+
+def test_trainable_text_encoder():
+    model = build(tiny_cfg(freeze_text_encoder=False))
+    losses = model.loss(torch.randn(2, 3, 64, 64), samples())
+    losses['score.loss_ce'].backward()
+    assert model.text_encoder.transformer.resblocks[0].attn.in_proj_weight.grad is not None
