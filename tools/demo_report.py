@@ -84,7 +84,8 @@ def draw_grid(models: Dict[str, torch.nn.Module], data: str, out: str, count: in
 
 
 def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str, List[dict]],
-                 runs: Dict[str, Tuple[str, str]], settings: dict, seconds: float) -> None:
+                 det_metrics: Dict[str, List[dict]], runs: Dict[str, Tuple[str, str]], settings: dict,
+                 seconds: float) -> None:
     """Write ``report.md`` and ``predictions.png`` into ``work``.
 
     Args:
@@ -92,6 +93,7 @@ def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str
         data: the demo data folder.
         clip_metrics: final validation record of the CLIP pre-training.
         seg_metrics: validation records of each segmentation run, by name, in training order.
+        det_metrics: the same for each detection run.
         runs: ``name -> (config, checkpoint)`` of each segmentation run (first: the pre-trained one).
         settings: the demo's command-line settings.
         seconds: total time so far.
@@ -122,7 +124,18 @@ def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str
     gain = final['pre-trained CLIP']['mIoU'] - final['random init']['mIoU']
     lines += ['', f'Pre-training {"gains" if gain > 0 else "loses"} {abs(gain):.1f} mIoU over random initialisation '
               f'after {settings["finetune_iters"]} iterations.',
-              '', '## 3. Pictures', '',
+              '', f'## 3. DenseCLIP RetinaNet fine-tuned on {min(64, settings["num_train"])} labelled images '
+              f'({settings["det_iters"]} iterations), COCO box AP on {settings["num_val"]} validation images', '',
+              '| iteration | ' + ' | '.join(f'{n} AP / AP50' for n in det_metrics) + ' |',
+              '| --- |' + ' --- |' * len(det_metrics)]
+    for records in zip(*det_metrics.values()):
+        lines.append(f'| {records[0]["step"]} | ' + ' | '.join(
+            f'{100 * r["coco/bbox_mAP"]:.1f} / {100 * r["coco/bbox_mAP_50"]:.1f}' for r in records) + ' |')
+    det_final = {name: records[-1]['coco/bbox_mAP'] for name, records in det_metrics.items()}
+    det_gain = 100 * (det_final['pre-trained CLIP'] - det_final['random init'])
+    lines += ['', f'Pre-training {"gains" if det_gain > 0 else "loses"} {abs(det_gain):.1f} box AP over random '
+              f'initialisation after {settings["det_iters"]} iterations.',
+              '', '## 4. Pictures', '',
               'Columns: image, ground truth, prediction of each model, then the pre-trained model\'s pixel-text '
               'score map of each object class (red = high cosine score, one colour scale for all classes of an '
               'image).', '', '![predictions](predictions.png)', '']
