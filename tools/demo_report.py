@@ -115,8 +115,9 @@ def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str
         'frozen):', '',
         '| iteration | ' + ' | '.join(seg_metrics) + ' |', '| --- |' + ' --- |' * len(seg_metrics)]
     names = list(seg_metrics)
-    for records in zip(*(seg_metrics[n] for n in names)):
-        lines.append(f'| {records[0]["step"]} | ' + ' | '.join(f'{r["mIoU"]:.1f}' for r in records) + ' |')
+    seg_interval = max(1, settings['finetune_iters'] // 5)  # tools/demo.py validates at these intervals
+    for i, records in enumerate(zip(*(seg_metrics[n] for n in names))):
+        lines.append(f'| {(i + 1) * seg_interval} | ' + ' | '.join(f'{r["mIoU"]:.1f}' for r in records) + ' |')
     final = {name: records[-1] for name, records in seg_metrics.items()}
     lines += ['', '| initialisation | mIoU | mAcc | aAcc |', '| --- | --- | --- | --- |']
     for name, metrics in final.items():
@@ -128,8 +129,9 @@ def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str
               f'({settings["det_iters"]} iterations), COCO box AP on {settings["num_val"]} validation images', '',
               '| iteration | ' + ' | '.join(f'{n} AP / AP50' for n in det_metrics) + ' |',
               '| --- |' + ' --- |' * len(det_metrics)]
-    for records in zip(*det_metrics.values()):
-        lines.append(f'| {records[0]["step"]} | ' + ' | '.join(
+    det_interval = max(1, settings['det_iters'] // 3)
+    for i, records in enumerate(zip(*det_metrics.values())):
+        lines.append(f'| {(i + 1) * det_interval} | ' + ' | '.join(
             f'{100 * r["coco/bbox_mAP"]:.1f} / {100 * r["coco/bbox_mAP_50"]:.1f}' for r in records) + ' |')
     det_final = {name: records[-1]['coco/bbox_mAP'] for name, records in det_metrics.items()}
     det_gain = 100 * (det_final['pre-trained CLIP'] - det_final['random init'])
