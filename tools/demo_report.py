@@ -101,7 +101,7 @@ def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str
     models = {name: load_segmentor(config, checkpoint) for name, (config, checkpoint) in runs.items()}
     draw_grid(models, data, osp.join(work, 'predictions.png'), count=min(6, settings['num_val']))
     lines = [
-        '# Demo: contrastive pre-training -> DenseCLIP segmentation', '',
+        '# Demo: contrastive pre-training -> DenseCLIP segmentation and detection', '',
         f'Embedded demo data ({data}); total time {seconds / 60:.1f} min.', '',
         f'## 1. Tiny CLIP pre-trained on {settings["num_train"]} image-caption pairs '
         f'({settings["pretrain_iters"]} iterations)', '',

@@ -29,7 +29,8 @@ def test_config_builds(path):
     if scope == 'mmseg':
         assert model.decode_head.num_classes == cfg.model.decode_head.num_classes
     if cfg.model.type.startswith('DenseCLIP'):
-        assert len(model.class_names) == (80 if scope == 'mmdet' else model.decode_head.num_classes)
+        head = model.decode_head if scope == 'mmseg' else getattr(model, 'bbox_head', None) or model.roi_head.bbox_head
+        assert len(model.class_names) == head.num_classes
 
 
 def test_paper_recipe_in_the_rn50_config():
