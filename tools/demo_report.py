@@ -36,7 +36,7 @@ def predict(model: torch.nn.Module, rgb: np.ndarray) -> Tuple[np.ndarray, torch.
     data = model.data_preprocessor(dict(inputs=[torch.from_numpy(rgb[..., ::-1].transpose(2, 0, 1).copy())],
                                         data_samples=[sample]), False)
     pred = model.predict(data['inputs'], data['data_samples'])[0].pred_sem_seg.data[0].numpy()
-    _, scores = model.features_and_scores(data['inputs'])
+    _, scores = model.language_guided_features(data['inputs'])
     scores = F.interpolate(scores, size=(h, w), mode='bilinear', align_corners=False)[0]
     return pred, scores
 

@@ -136,9 +136,7 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
                 if name.endswith('bn3.weight') and name.startswith('layer'):
                     nn.init.zeros_(param)
             if self.attnpool is not None:
-                std = self.attnpool.c_proj.in_features**-0.5
-                for proj in (self.attnpool.q_proj, self.attnpool.k_proj, self.attnpool.v_proj, self.attnpool.c_proj):
-                    nn.init.normal_(proj.weight, std=std)
+                self.attnpool.clip_init()
         super().init_weights()
 
     def train(self, mode: bool = True) -> 'CLIPResNet':

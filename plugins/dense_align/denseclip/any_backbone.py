@@ -37,9 +37,7 @@ class BackboneWithAttentionPool(BaseModule):
         self.backbone = MODELS.build(backbone)
         self.in_channels, self.strides = tuple(in_channels), tuple(strides)
         self.attnpool = DenseAttentionPool2d(grid, in_channels[-1], num_heads, embed_dim)
-        std = in_channels[-1]**-0.5
-        for proj in (self.attnpool.q_proj, self.attnpool.k_proj, self.attnpool.v_proj, self.attnpool.c_proj):
-            torch.nn.init.normal_(proj.weight, std=std)
+        self.attnpool.clip_init()
 
     def output_shape(self) -> List[ShapeSpec]:
         """The outputs of :meth:`forward`, in order."""

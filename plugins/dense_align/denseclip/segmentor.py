@@ -1,6 +1,6 @@
 """DenseCLIP for semantic segmentation on mmseg 1.x: pixel-text score maps from a CLIP image encoder, fed to the
 neck/decode head and supervised by an auxiliary loss."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -41,8 +41,8 @@ class DenseCLIPSegmentor(LanguageGuidanceMixin, EncoderDecoder):
     """
 
     def __init__(self, backbone: dict, text_encoder: dict, decode_head: dict,
-                 class_names: Union[str, Sequence[str], None] = None, neck: Optional[dict] = None, prompting: str = 'post', context_decoder: Optional[dict] = None,
-                 num_context: int = 8, score_concat_index: int = 3, tau: float = 0.07,
+                 class_names: Union[str, Sequence[str], None] = None, neck: Optional[dict] = None,
+                 prompting: str = 'post', context_decoder: Optional[dict] = None, num_context: int = 8, score_concat_index: int = 3, tau: float = 0.07,
                  score_loss_weight: float = 0.4, freeze_text_encoder: bool = True, **kwargs) -> None:
         import mmseg.datasets  # noqa: F401  (registers the dataset classes named by class_names)
         class_names = resolve_class_names(class_names, MMSEG_DATASETS, 'DenseCLIPSegmentor')
@@ -56,13 +56,9 @@ class DenseCLIPSegmentor(LanguageGuidanceMixin, EncoderDecoder):
         self.tau = tau
         self.score_loss_weight = score_loss_weight
 
-    def features_and_scores(self, inputs: torch.Tensor) -> Tuple[List[torch.Tensor], torch.Tensor]:
-        """Neck features with the score map concatenated, and the score map (B, K, h, w) in [-1, 1]."""
-        return self.language_guided_features(inputs)
-
     def extract_feat(self, inputs: torch.Tensor) -> List[torch.Tensor]:
         """Features for the decode head (used by mmseg's whole/slide inference)."""
-        return self.features_and_scores(inputs)[0]
+        return self.language_guided_features(inputs)[0]
 
     def score_loss(self, scores: torch.Tensor, data_samples: list) -> Dict[str, torch.Tensor]:
         """Cross-entropy of ``scores / tau``, upsampled to the label size, against the ground truth (ignore 255)."""
@@ -81,7 +77,7 @@ class DenseCLIPSegmentor(LanguageGuidanceMixin, EncoderDecoder):
         Returns:
             Loss dict: ``decode.*``, ``aux*.*``, ``score.loss_ce``.
         """
-        x, scores = self.features_and_scores(inputs)
+        x, scores = self.language_guided_features(inputs)
         losses = self._decode_head_forward_train(x, data_samples)
         if self.with_auxiliary_head:
             losses.update(self._auxiliary_head_forward_train(x, data_samples))

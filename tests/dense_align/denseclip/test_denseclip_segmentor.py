@@ -71,7 +71,7 @@ def test_score_map_is_the_cosine_of_dense_embeddings_and_prompts():
     model = build(tiny_cfg(prompting='none')).eval()
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
-        _, scores = model.features_and_scores(x)
+        _, scores = model.language_guided_features(x)
         *_, dense = model.backbone(x)
         text = model.prompting.prompt_learner(model.text_encoder)
     want = torch.einsum('dhw,kd->khw', F.normalize(dense[0], dim=0), F.normalize(text, dim=1))

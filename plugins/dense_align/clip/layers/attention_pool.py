@@ -36,6 +36,12 @@ class DenseAttentionPool2d(nn.Module):
         self.c_proj = nn.Linear(embed_dim, output_dim or embed_dim)
         self.output_dim = output_dim or embed_dim
 
+    def clip_init(self) -> None:
+        """CLIP's initialisation of the projections: normal with std ``embed_dim ** -0.5``."""
+        std = self.c_proj.in_features**-0.5
+        for proj in (self.q_proj, self.k_proj, self.v_proj, self.c_proj):
+            nn.init.normal_(proj.weight, std=std)
+
     def forward(self, x: torch.Tensor, dense: bool = True) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Pool a feature map.
 
