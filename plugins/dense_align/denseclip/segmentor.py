@@ -42,7 +42,8 @@ class DenseCLIPSegmentor(LanguageGuidanceMixin, EncoderDecoder):
 
     def __init__(self, backbone: dict, text_encoder: dict, decode_head: dict,
                  class_names: Union[str, Sequence[str], None] = None, neck: Optional[dict] = None,
-                 prompting: str = 'post', context_decoder: Optional[dict] = None, num_context: int = 8, score_concat_index: int = 3, tau: float = 0.07,
+                 prompting: str = 'post', context_decoder: Optional[dict] = None, num_context: int = 8,
+                 score_concat_index: int = 3, tau: float = 0.07,
                  score_loss_weight: float = 0.4, freeze_text_encoder: bool = True, **kwargs) -> None:
         import mmseg.datasets  # noqa: F401  (registers the dataset classes named by class_names)
         class_names = resolve_class_names(class_names, MMSEG_DATASETS, 'DenseCLIPSegmentor')
