@@ -1,11 +1,21 @@
-"""PixPro (Xie et al., CVPR 2021): pixel-level contrastive pre-training. This package holds its building blocks so
-far: view boxes of random crops and flips, positive pixel pairs, pixel propagation, the losses and the momentum
-schedule; the model, the two-view data pipeline, configs and export land next."""
+"""PixPro (Xie et al., CVPR 2021): pixel-level contrastive pre-training of a ResNet for detection and segmentation.
+
+The two-view pipeline with tracked crop boxes, the unlabeled image dataset, the model (pixel propagation against a
+momentum encoder, PixContrast and the BYOL instance branch), LARS, and the export of the encoder to mmdet/mmseg and
+detectron2 checkpoints.
+"""
+from .data_preprocessor import MultiViewDataPreprocessor
+from .export import online_encoder_state, to_detectron2
+from .image_folder import UnlabeledImageFolder
+from .lars import LARS
 from .losses import pixcontrast_loss, propagation_consistency_loss
+from .model import PixPro
 from .momentum import cosine_momentum
 from .positive_pairs import cell_centres, positive_pair_mask
 from .propagation import PixelPropagation
+from .two_views import PixProTwoViews
 from .view_boxes import sample_crop, view_box
 
-__all__ = ['pixcontrast_loss', 'propagation_consistency_loss', 'cosine_momentum', 'cell_centres',
-           'positive_pair_mask', 'PixelPropagation', 'sample_crop', 'view_box']
+__all__ = ['MultiViewDataPreprocessor', 'online_encoder_state', 'to_detectron2', 'UnlabeledImageFolder', 'LARS',
+           'pixcontrast_loss', 'propagation_consistency_loss', 'PixPro', 'cosine_momentum', 'cell_centres',
+           'positive_pair_mask', 'PixelPropagation', 'PixProTwoViews', 'sample_crop', 'view_box']
