@@ -1,4 +1,4 @@
-"""The encoder benchmark runs end to end (tiny models, one repetition); it reports ratios, it asserts no timing."""
+"""The benchmarks run end to end (tiny settings, one repetition); they report ratios and assert no timing."""
 from conftest import run_tool
 
 
@@ -10,3 +10,11 @@ def test_clip_encoder_benchmark_runs():
     for row in rows:
         ratio = float(row.split()[-4])
         assert ratio > 0
+
+
+def test_pixpro_step_benchmark_runs():
+    result = run_tool(['tools/analysis/benchmark_pixpro_step.py', '--depth', '18', '--size', '64', '--batch', '2',
+                       '--reps', '1', '--device', 'cpu'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    ratio_line = [line for line in result.stdout.splitlines() if line.startswith('PixPro / BYOL')]
+    assert len(ratio_line) == 1 and float(ratio_line[0].split('time ')[1].split(',')[0]) > 0
