@@ -2,7 +2,6 @@
 import re
 from typing import Dict
 
-import numpy as np
 import torch
 
 ONLINE_PREFIX = 'backbone.'

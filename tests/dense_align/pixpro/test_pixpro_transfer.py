@@ -3,7 +3,6 @@ mmdet Mask R-CNN / Faster R-CNN C4 and mmseg FCN with every backbone key, and de
 import pickle
 from pathlib import Path
 
-import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
