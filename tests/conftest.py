@@ -1,5 +1,6 @@
 """Shared fixtures: a small generated copy of the demo data and a runner for the command-line tools."""
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,32 @@ def run_tool(args: List[str], env: Optional[dict] = None, timeout: int = 600) ->
     full_env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1', **(env or {}))
     return subprocess.run([sys.executable] + [str(a) for a in args], cwd=REPO, env=full_env, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def train_two_processes(config: Path, options: List[str], tmp_path: Path) -> Path:
+    """Train ``config`` with torchrun on 2 CPU processes (gloo); each rank saves its final parameters
+    (``rank{R}_of_2.pth`` in the returned work dir, see tests/helpers/rank_weights_hook.py).
+
+    Args:
+        config: the config to train.
+        options: ``--cfg-options`` entries.
+        tmp_path: folder for the wrapper config and the work dir.
+
+    Returns:
+        The work dir; the run is asserted to have succeeded.
+    """
+    work = tmp_path / 'ddp'
+    helpers = Path(__file__).resolve().parent / 'helpers'
+    wrapper = tmp_path / 'ddp_config.py'
+    wrapper.write_text(f"_base_ = ['{config}']\n"
+                       "custom_imports = dict(imports=['rank_weights_hook'], allow_failed_imports=False)\n"
+                       "custom_hooks = [dict(type='SaveRankWeightsHook')]\n")
+    env = {'PYTHONPATH': os.pathsep.join([str(helpers), os.environ.get('PYTHONPATH', '')])}
+    with socket.socket() as sock:  # a free port, so parallel or leftover runs cannot collide
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    result = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2', f'--master_port={port}',
+                       REPO / 'tools/train.py', wrapper, '--launcher', 'pytorch', '--work-dir', work,
+                       '--cfg-options'] + options, env=env)
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-3000:])
+    return work

@@ -18,4 +18,5 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', _delete_=True, max_iters=20)
 default_hooks = dict(logger=dict(interval=5), checkpoint=dict(by_epoch=False, interval=20, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False, window_size=5)
+sync_bn = None  # torch's SyncBatchNorm needs GPUs; multi-process CPU runs keep per-process BN
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))

@@ -7,7 +7,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from conftest import REPO, run_tool
+from conftest import REPO, run_tool, train_two_processes
 from dense_align.pixpro import online_encoder_state, to_detectron2
 from dense_align.registry import MODELS
 
@@ -143,3 +143,16 @@ def test_export_refuses_a_checkpoint_that_is_not_pixpro(tmp_path):
     result = run_tool([EXPORT, other, tmp_path / 'out.pth'])
     assert result.returncode != 0
     assert 'detector.pth' in result.stderr and 'not a PixPro checkpoint' in result.stderr
+
+
+def test_two_process_training_keeps_both_encoders_in_sync(demo_root, tmp_path):
+    options = [f'train_dataloader.dataset.data_root={demo_root}', 'train_dataloader.num_workers=0',
+               'train_dataloader.persistent_workers=False', 'train_dataloader.batch_size=4', 'train_cfg.max_iters=3',
+               'default_hooks.checkpoint.interval=3']
+    work = train_two_processes(DEMO, options, tmp_path)
+    rank0 = torch.load(work / 'rank0_of_2.pth', weights_only=True)
+    rank1 = torch.load(work / 'rank1_of_2.pth', weights_only=True)
+    assert any(k.startswith('momentum_backbone.') for k in rank0)
+    for key in rank0:
+        assert torch.equal(rank0[key], rank1[key]), key
+    assert not torch.equal(rank0['backbone.conv1.weight'], rank0['momentum_backbone.conv1.weight'])
