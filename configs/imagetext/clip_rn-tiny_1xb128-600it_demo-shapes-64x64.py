@@ -1,7 +1,7 @@
 # Image-text contrastive pre-training of a tiny CLIP (CLIP ResNet width 16 + 2-layer text transformer) on the
 # captions of the embedded demo data: a CPU run of a few minutes. Validation: image<->text retrieval R@1/5/10 and
 # zero-shot accuracy on the largest object of each held-out image, with the prompt 'a photo of a {class}.'.
-default_scope = 'dense_align'
+_base_ = '../_base_/default_runtime.py'
 data_root = 'data/demo_shapes/'
 classes = ('red circle', 'green triangle', 'blue square', 'yellow star', 'striped square', 'dotted circle')
 model = dict(
@@ -48,17 +48,5 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=600, val_interval=200)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=200, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
-visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)

@@ -5,7 +5,7 @@
 #   COCO Mask R-CNN R50-FPN 1x: 40.8 box AP / 36.8 mask AP   (transfer/mask-rcnn_r50-pixpro_fpn_syncbn-1x_coco.py)
 #   VOC07+12 Faster R-CNN R50-C4 24k: 58.8 AP (COCO-style)  (transfer/faster-rcnn_r50-pixpro-c4_syncbn-24k_voc0712.py)
 # Export the encoder afterwards: python tools/model_converters/pixpro_export.py <ckpt> pixpro_r50.pth
-default_scope = 'dense_align'
+_base_ = '../_base_/default_runtime.py'
 data_root = 'data/imagenet/'
 max_epochs = 100
 warmup_epochs = 5
@@ -42,17 +42,5 @@ param_scheduler = [
 ]
 auto_scale_lr = dict(base_batch_size=1024, enable=False)
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-log_processor = dict(window_size=50)
-visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
-env_cfg = dict(cudnn_benchmark=True, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
+env_cfg = dict(cudnn_benchmark=True)

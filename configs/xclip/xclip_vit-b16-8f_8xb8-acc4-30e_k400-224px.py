@@ -7,7 +7,7 @@
 # - Mixup 0.8 / CutMix 1.0 (switch 0.5), label smoothing 0.1; multi-scale crop, flip, colour jitter 0.8, grayscale 0.2.
 # Data: data/kinetics400/{videos_train,videos_val}/..., annotations train.txt / val.txt ("path label"), and
 # kinetics_400_labels.csv ("id,name", X-CLIP's labels file).
-default_scope = 'dense_align'
+_base_ = '../_base_/default_runtime.py'
 data_root = 'data/kinetics400/'
 clip_checkpoint = 'checkpoints/ViT-B-16.pt'
 num_frames = 8
@@ -84,17 +84,5 @@ auto_scale_lr = dict(base_batch_size=256, enable=False)
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='video/top1', rule='greater'),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-log_processor = dict(window_size=50)
-visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
-log_level = 'INFO'
-load_from = None
-resume = False
+default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=2, save_best='video/top1', rule='greater'))
 randomness = dict(seed=1024)

@@ -5,7 +5,7 @@
 # label smoothing, colour jitter and grayscale, warm-up + cosine. Horizontal flips are off: they would turn
 # "circle moving left" into "circle moving right". Zero-shot on unseen class names:
 #   python tools/test.py <this config> <checkpoint> --cfg-options model.class_names=data/demo_videos/classes_unseen.csv
-default_scope = 'dense_align'
+_base_ = '../_base_/default_runtime.py'
 data_root = 'data/demo_videos/'
 num_frames = 4
 num_classes = 6
@@ -67,17 +67,6 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000, val_interval=250)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=250, max_keep_ckpts=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=250, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
-visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='gloo'))
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)
+env_cfg = dict(dist_cfg=dict(backend='gloo'))

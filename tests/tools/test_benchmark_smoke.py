@@ -18,3 +18,11 @@ def test_pixpro_step_benchmark_runs():
     assert result.returncode == 0, result.stderr[-3000:]
     ratio_line = [line for line in result.stdout.splitlines() if line.startswith('PixPro / BYOL')]
     assert len(ratio_line) == 1 and float(ratio_line[0].split('time ')[1].split(',')[0]) > 0
+
+
+def test_xclip_benchmark_runs():
+    result = run_tool(['tools/analysis/benchmark_xclip.py', '--arch', 'tiny', '--frames', '2', '--classes', '3',
+                       '--reps', '1', '--device', 'cpu'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith('tiny')]
+    assert len(rows) == 2 and all(float(row[-2]) > 0 for row in rows)

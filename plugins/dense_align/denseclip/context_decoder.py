@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import nn
 
+from ..clip.layers import trunc_normal_linears
 from ..registration import register_model
 
 
@@ -73,11 +74,7 @@ class ContextDecoder(BaseModule):
         self.query_proj = nn.Sequential(nn.LayerNorm(query_dim), nn.Linear(query_dim, width))
         self.decoder = nn.ModuleList(_DecoderLayer(width, heads, dropout) for _ in range(layers))
         self.out_proj = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, query_dim))
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.trunc_normal_(module.weight, std=0.02)
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
+        trunc_normal_linears(self)
 
     def forward(self, queries: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
         """Args:

@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from ..clip.layers import ResidualAttentionBlock
+from ..clip.layers import ResidualAttentionBlock, trunc_normal_linears
 
 
 class MultiFrameIntegration(nn.Module):
@@ -21,10 +21,7 @@ class MultiFrameIntegration(nn.Module):
         self.positional_embedding = nn.Parameter(torch.empty(1, num_frames, dim))
         self.resblocks = nn.ModuleList(ResidualAttentionBlock(dim, heads or max(1, dim // 64)) for _ in range(layers))
         nn.init.trunc_normal_(self.positional_embedding, std=0.02)
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.trunc_normal_(module.weight, std=0.02)
-                nn.init.zeros_(module.bias)
+        trunc_normal_linears(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Args:

@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..clip.layers import build_activation
+from ..clip.layers import build_activation, trunc_normal_linears
 
 
 class CrossAttention(nn.Module):
@@ -69,11 +69,7 @@ class VideoSpecificPrompt(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.decoder = nn.ModuleList(PromptGeneratorLayer(dim, heads or max(1, dim // 64)) for _ in range(layers))
         self.alpha = nn.Parameter(torch.full((dim,), float(alpha)))
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.trunc_normal_(module.weight, std=0.02)
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
+        trunc_normal_linears(self)
 
     def forward(self, text: torch.Tensor, visual: torch.Tensor) -> torch.Tensor:
         """Args:
