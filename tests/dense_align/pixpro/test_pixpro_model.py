@@ -2,6 +2,7 @@
 import pytest
 import torch
 from mmengine.logging import MessageHub
+from mmengine.registry import init_default_scope
 from mmengine.structures import BaseDataElement
 
 from dense_align.pixpro import LARS, PixPro, cosine_momentum
@@ -14,6 +15,7 @@ def tiny_pixpro(**kwargs) -> PixPro:
     cfg = dict(type='PixPro', backbone=dict(type='mmdet.ResNet', depth=18, out_indices=(3,), norm_eval=False),
                in_channels=512, hidden_channels=32, out_channels=16, total_iters=10)
     cfg.update(kwargs)
+    init_default_scope('dense_align')  # other tests may leave another scope current
     model = MODELS.build(cfg)
     model.init_weights()
     return model

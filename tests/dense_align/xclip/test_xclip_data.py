@@ -4,6 +4,8 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
 
 from dense_align.datasets import DemoVideosSpec, generate_demo_videos
 from dense_align.evaluation import topk_accuracy
@@ -11,6 +13,11 @@ from dense_align.registry import TRANSFORMS
 from dense_align.xclip import (MixupCutmix, SampleVideoFrames, VideoDataset, XCLIPOptimWrapperConstructor,
                                read_class_file, tsn_indices)
 from xclip_tiny import tiny_model
+
+
+@pytest.fixture(autouse=True)
+def dense_align_scope():
+    init_default_scope('dense_align')  # other tests may leave another scope current
 
 
 @pytest.fixture(scope='module')
@@ -51,9 +58,10 @@ def test_unreadable_and_short_videos(tmp_path, capsys):
     short.mkdir()
     for i in range(2):
         cv2.imwrite(str(short / f'{i}.png'), np.full((8, 8, 3), 40 * i, np.uint8))
+    MMLogger.get_instance(f'short-video-{tmp_path.name}')  # a current logger writing to this test's stdout
     results = SampleVideoFrames(num_frames=4, test_mode=True).transform(dict(filename=str(short)))
     assert results['frame_inds'].tolist() == [0, 0, 1, 1]
-    assert 'fewer than the 4 sampled' in capsys.readouterr().out  # MMLogger writes to the console
+    assert 'fewer than the 4 sampled' in capsys.readouterr().out
 
 
 def test_class_files_and_annotations_are_checked(tmp_path, videos_root):

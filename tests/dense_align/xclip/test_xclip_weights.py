@@ -4,6 +4,7 @@ import argparse
 
 import torch
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
 from conftest import REPO, run_tool
 from dense_align.clip import load_clip_weights
@@ -57,6 +58,7 @@ def test_paper_configs_add_the_reported_parameter_overhead():
         cfg.model[tower].pop('init_cfg')
     cfg.model.class_names = ['abseiling', 'air drumming']
     cfg.model.data_preprocessor.blending = None
+    init_default_scope('dense_align')
     model = MODELS.build(cfg.model)
 
     def millions(prefix_or_word: str) -> float:

@@ -1,5 +1,6 @@
 """Tiny X-CLIP settings shared by the X-CLIP tests, and the same model in Hugging Face transformers."""
 import torch
+from mmengine.registry import init_default_scope
 
 from dense_align.registry import MODELS
 
@@ -22,6 +23,7 @@ def tiny_cfg(**overrides) -> dict:
 def tiny_model(**overrides):
     """The tiny recognizer, built in the dense_align registry."""
     torch.manual_seed(0)
+    init_default_scope('dense_align')  # other tests may leave another scope current
     return MODELS.build(tiny_cfg(**overrides))
 
 
