@@ -34,6 +34,7 @@ setup(
     extras_require={
         'tests': read_requirements('tests'),
         'optional': read_requirements('optional'),
+        'text': read_requirements('text'),
     },
     zip_safe=False,
 )

@@ -94,7 +94,7 @@ fi
 
 say "installing OpenMMLab stack and requirements"
 "${PIP[@]}" install -q -r "$REPO/requirements/mminstall.txt" -r "$REPO/requirements/runtime.txt" \
-  -r "$REPO/requirements/tests.txt" -r "$REPO/requirements/optional.txt"
+  -r "$REPO/requirements/tests.txt" -r "$REPO/requirements/optional.txt" -r "$REPO/requirements/text.txt"
 say "installing the project in editable mode"
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$REPO"
 
