@@ -5,7 +5,7 @@ under torch >= 2.6 (see :mod:`align_core.checkpoint`). It downloads nothing.
 """
 from align_core import install_mmengine_safe_loading
 
-from . import registry  # noqa: F401
+from . import data, encoders, evaluation, losses, methods, registry  # noqa: F401  (registration side effects)
 
 install_mmengine_safe_loading()
 

@@ -1,0 +1,237 @@
+"""A sentence embedding model from a local Hugging Face folder: transformer -> pooling -> [projection] -> [L2]."""
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModule
+from torch import nn
+
+from ..registry import MODELS
+from .pooling import POOLING_MODES, pool
+
+TOKENIZER_FILES = ('tokenizer.json', 'vocab.txt', 'tokenizer.model', 'vocab.json', 'spiece.model')
+
+
+def _read_json(path: str) -> Optional[dict]:
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def sentence_transformers_settings(folder: str) -> Dict[str, object]:
+    """Pooling, normalisation and maximum length declared by a sentence-transformers model folder, if any.
+
+    Args:
+        folder: the model folder.
+
+    Returns:
+        ``pooling``, ``normalize`` and ``max_length`` found there (keys absent when not declared).
+    """
+    found: Dict[str, object] = {}
+    modules = _read_json(osp.join(folder, 'modules.json')) or []
+    for module in modules:
+        kind = module.get('type', '')
+        if kind.endswith('Pooling'):
+            cfg = _read_json(osp.join(folder, module.get('path', ''), 'config.json')) or {}
+            for mode, key in (('cls', 'pooling_mode_cls_token'), ('mean', 'pooling_mode_mean_tokens'),
+                              ('last', 'pooling_mode_lasttoken')):
+                if cfg.get(key):
+                    found['pooling'] = mode
+        elif kind.endswith('Normalize'):
+            found['normalize'] = True
+    if modules and 'normalize' not in found:
+        found['normalize'] = False
+    bert_cfg = _read_json(osp.join(folder, 'sentence_bert_config.json')) or {}
+    if bert_cfg.get('max_seq_length'):
+        found['max_length'] = int(bert_cfg['max_seq_length'])
+    return found
+
+
+@MODELS.register_module()
+class TextEncoder(BaseModule):
+    """Any transformers encoder loaded from a local folder (no hub access), with CLS / mean / last-token pooling, an
+    optional linear projection and L2 normalisation.
+
+    ``encode`` follows the sentence-transformers / MTEB model protocol (``encode(sentences, batch_size=...,
+    show_progress_bar=..., convert_to_numpy=..., convert_to_tensor=..., normalize_embeddings=...)``), and
+    ``encode_queries`` / ``encode_corpus`` follow BEIR's, so their runners accept the model directly.
+
+    Args:
+        model_path: local folder with the transformers weights and tokenizer (e.g. a sentence-transformers model).
+        pooling: ``'cls'``, ``'mean'`` or ``'last'``; None takes the folder's sentence-transformers setting, else CLS.
+        normalize: L2-normalise the embeddings; None takes the folder's setting, else False.
+        projection_dim: add a linear projection to this width (None: none).
+        max_length: longest input in tokens; None takes the folder's ``max_seq_length``, else the model's limit.
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self, model_path: str, pooling: Optional[str] = None, normalize: Optional[bool] = None,
+                 projection_dim: Optional[int] = None, max_length: Optional[int] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        from transformers import AutoModel, AutoTokenizer
+        if not osp.isdir(model_path):
+            raise FileNotFoundError(f'TextEncoder: model folder {model_path} does not exist')
+        if not any(osp.isfile(osp.join(model_path, f)) for f in TOKENIZER_FILES):
+            raise FileNotFoundError(f'TextEncoder: model folder {model_path} has no tokenizer (none of '
+                                    f'{", ".join(TOKENIZER_FILES)}); save one with tokenizer.save_pretrained()')
+        settings = sentence_transformers_settings(model_path)
+        self.model_path = model_path
+        self.pooling = pooling or settings.get('pooling', 'cls')
+        if self.pooling not in POOLING_MODES:
+            raise ValueError(f'TextEncoder: pooling must be one of {POOLING_MODES}, got {self.pooling!r}')
+        self.normalize = bool(settings.get('normalize', False) if normalize is None else normalize)
+        self.tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+        self.backbone = AutoModel.from_pretrained(model_path, local_files_only=True)
+        limit = getattr(self.backbone.config, 'max_position_embeddings', None) or 512
+        self.max_length = int(max_length or settings.get('max_length') or min(self.tokenizer.model_max_length, limit))
+        hidden = self.backbone.config.hidden_size
+        self.projection = nn.Linear(hidden, projection_dim) if projection_dim else None
+        self.embedding_dim = projection_dim or hidden
+        self._warned_truncation = False
+
+    def tokenize(self, texts: Sequence[str]) -> Dict[str, torch.Tensor]:
+        """Tokenise with dynamic padding; texts longer than ``max_length`` are truncated (warned once).
+
+        Args:
+            texts: strings (empty strings are allowed).
+
+        Returns:
+            The tokenizer's tensors (``input_ids``, ``attention_mask``, ...).
+        """
+        bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+        if bad:
+            raise TypeError(f'TextEncoder: texts must be strings; item {bad[0]} is {type(texts[bad[0]]).__name__}')
+        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
+                               return_tensors='pt', return_overflowing_tokens=False, return_length=False)
+        if not self._warned_truncation and batch['input_ids'].shape[1] == self.max_length:
+            lengths = [len(ids) for ids in self.tokenizer(list(texts), verbose=False)['input_ids']]
+            if max(lengths) > self.max_length:
+                self._warned_truncation = True
+                MMLogger.get_current_instance().warning(
+                    f'TextEncoder: inputs of up to {max(lengths)} tokens are truncated to max_length='
+                    f'{self.max_length} (warned once)')
+        return dict(batch)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra: torch.Tensor) -> torch.Tensor:
+        """Args:
+            input_ids: (B, L) token ids.
+            attention_mask: (B, L).
+            **extra: other tokenizer outputs the model takes (e.g. ``token_type_ids``).
+
+        Returns:
+            (B, D) sentence embeddings (normalised when ``normalize``).
+        """
+        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
+        embeddings = pool(hidden, attention_mask, self.pooling)
+        if self.projection is not None:
+            embeddings = self.projection(embeddings)
+        return F.normalize(embeddings, dim=-1) if self.normalize else embeddings
+
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:
+        """Tokenise and encode ``texts`` on the model's device, keeping the autograd graph (for training)."""
+        device = next(self.parameters()).device
+        return self(**{k: v.to(device) for k, v in self.tokenize(texts).items()})
+
+    @torch.no_grad()
+    def encode(self, sentences: Union[str, Sequence[str]], batch_size: int = 32, show_progress_bar: bool = False,
+               convert_to_numpy: bool = True, convert_to_tensor: bool = False,
+               normalize_embeddings: Optional[bool] = None, device: Optional[str] = None,
+               **kwargs) -> Union[np.ndarray, torch.Tensor]:
+        """Embed sentences in eval mode, batched by length (the output keeps the input order).
+
+        Args:
+            sentences: one string or a sequence.
+            batch_size: sentences per forward pass.
+            show_progress_bar: print a progress bar.
+            convert_to_numpy: return a float32 numpy array (the default).
+            convert_to_tensor: return a torch tensor instead (wins over ``convert_to_numpy``).
+            normalize_embeddings: L2-normalise (in addition to the model's own ``normalize``).
+            device: move the model there first.
+            **kwargs: other arguments of the protocol (``prompt_name``, ``task_name``...), ignored.
+
+        Returns:
+            (N, D) embeddings, or (D,) for a single string.
+        """
+        single = isinstance(sentences, str)
+        texts = [sentences] if single else list(sentences)
+        if device is not None:
+            self.to(device)
+        was_training = self.training
+        self.eval()
+        order = np.argsort([-len(t) if isinstance(t, str) else 0 for t in texts], kind='stable')
+        chunks = range(0, len(texts), batch_size)
+        if show_progress_bar:
+            from tqdm import tqdm
+            chunks = tqdm(chunks, desc='encode')
+        outs = [self.embed([texts[i] for i in order[start:start + batch_size]]).float() for start in chunks]
+        self.train(was_training)
+        embeddings = torch.cat(outs) if outs else torch.empty(0, self.embedding_dim)
+        embeddings = embeddings[torch.from_numpy(np.argsort(order))]
+        if normalize_embeddings:
+            embeddings = F.normalize(embeddings, dim=-1)
+        if single:
+            embeddings = embeddings[0]
+        if convert_to_tensor:
+            return embeddings
+        return embeddings.cpu().numpy() if convert_to_numpy else list(embeddings.cpu())
+
+    def encode_queries(self, queries: Sequence[str], batch_size: int = 32, **kwargs) -> np.ndarray:
+        """BEIR's query side."""
+        return self.encode(queries, batch_size=batch_size, **kwargs)
+
+    def encode_corpus(self, corpus: Union[Sequence[dict], Dict[str, list]], batch_size: int = 32,
+                      **kwargs) -> np.ndarray:
+        """BEIR's corpus side: ``title`` and ``text`` joined by a space."""
+        if isinstance(corpus, dict):
+            corpus = [dict(title=t, text=x) for t, x in zip(corpus.get('title', [''] * len(corpus['text'])),
+                                                              corpus['text'])]
+        texts = [(doc.get('title', '') + ' ' + doc.get('text', '')).strip() for doc in corpus]
+        return self.encode(texts, batch_size=batch_size, **kwargs)
+
+    def save_sentence_transformers(self, folder: str) -> None:
+        """Write a sentence-transformers model folder (Transformer -> Pooling -> [Dense] -> [Normalize]) that
+        ``SentenceTransformer(folder)`` loads with the same embeddings.
+
+        Args:
+            folder: output folder (created).
+        """
+        os.makedirs(folder, exist_ok=True)
+        self.backbone.save_pretrained(folder)
+        self.tokenizer.save_pretrained(folder)
+        hidden = self.backbone.config.hidden_size
+        modules = [dict(idx=0, name='0', path='', type='sentence_transformers.models.Transformer')]
+        pooling = dict(word_embedding_dimension=hidden, pooling_mode_cls_token=self.pooling == 'cls',
+                       pooling_mode_mean_tokens=self.pooling == 'mean', pooling_mode_max_tokens=False,
+                       pooling_mode_mean_sqrt_len_tokens=False, pooling_mode_lasttoken=self.pooling == 'last')
+        self._write_json(osp.join(folder, '1_Pooling', 'config.json'), pooling)
+        modules.append(dict(idx=1, name='1', path='1_Pooling', type='sentence_transformers.models.Pooling'))
+        if self.projection is not None:
+            dense = osp.join(folder, '2_Dense')
+            self._write_json(osp.join(dense, 'config.json'),
+                             dict(in_features=hidden, out_features=self.embedding_dim, bias=True,
+                                  activation_function='torch.nn.modules.linear.Identity'))
+            from safetensors.torch import save_file
+            save_file({'linear.weight': self.projection.weight.detach().cpu().contiguous(),
+                       'linear.bias': self.projection.bias.detach().cpu().contiguous()},
+                      osp.join(dense, 'model.safetensors'))
+            modules.append(dict(idx=2, name='2', path='2_Dense', type='sentence_transformers.models.Dense'))
+        if self.normalize:
+            modules.append(dict(idx=len(modules), name=str(len(modules)), path=f'{len(modules)}_Normalize',
+                                type='sentence_transformers.models.Normalize'))
+            os.makedirs(osp.join(folder, modules[-1]['path']), exist_ok=True)
+        self._write_json(osp.join(folder, 'modules.json'), modules)
+        self._write_json(osp.join(folder, 'sentence_bert_config.json'),
+                         dict(max_seq_length=self.max_length, do_lower_case=False))
+
+    @staticmethod
+    def _write_json(path: str, content: Union[dict, List[dict]]) -> None:
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        with open(path, 'w', encoding='utf-8') as f:
+            json.dump(content, f, indent=2)

@@ -1,0 +1,7 @@
+"""Evaluation of text embeddings: STS correlations, retrieval metrics and search, linear-probe classification."""
+from .classification import linear_probe_accuracy
+from .retrieval import retrieval_metrics, run_from_search, search
+from .sts import STSMetric, cosine_rows, sts_correlations
+
+__all__ = ['linear_probe_accuracy', 'retrieval_metrics', 'run_from_search', 'search', 'STSMetric', 'cosine_rows',
+           'sts_correlations']

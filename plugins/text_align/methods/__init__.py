@@ -1,0 +1,4 @@
+"""Training methods of text_align (each a registered mmengine model)."""
+from .simcse import SimCSE
+
+__all__ = ['SimCSE']
