@@ -21,8 +21,13 @@ def _dataset_configs(dataset: Any, key: str) -> Iterator[Tuple[str, dict]]:
         yield from _dataset_configs(child, f'{key}.datasets[{i}]')
 
 
+#: Path prefixes the datasets resolve themselves (data that installed packages ship), not checked on disk.
+PACKAGE_DATA_PREFIXES = ('gensim:', 'shipped:')
+
+
 def _is_local(path: Any) -> bool:
-    return isinstance(path, str) and bool(path) and '://' not in path
+    return (isinstance(path, str) and bool(path) and '://' not in path
+            and not path.startswith(PACKAGE_DATA_PREFIXES))
 
 
 def missing_data_paths(cfg: Any, loaders: Sequence[str] = DATALOADER_KEYS) -> List[str]:

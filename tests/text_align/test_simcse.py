@@ -1,0 +1,74 @@
+"""SimCSE under tools/train.py: unsupervised on a real corpus and supervised on NLI triplets (a tiny BERT, loss
+decreasing), STS validation, and the model's bad-input messages."""
+import json
+import re
+
+import pytest
+import torch
+
+from conftest import REPO, run_tool
+from tiny_bert import write_tiny_bert
+
+CONFIG = REPO / 'configs/text/simcse/simcse-unsup_minilm-l6_1xb32-150it_lee-news.py'
+
+
+def losses(log: str) -> list:
+    return [float(v) for v in re.findall(r'loss_contrastive: ([0-9.]+)', log)]
+
+
+@pytest.fixture(scope='module')
+def tiny_bert(tmp_path_factory):
+    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert'))
+
+
+def common_options(model: str, iters: int) -> list:
+    return [f'model.encoder.model_path={model}', f'train_dataloader.collate_fn.model_path={model}',
+            f'val_dataloader.collate_fn.model_path={model}', 'val_dataloader.collate_fn.max_length=128',
+            'train_dataloader.num_workers=0',
+            'train_dataloader.persistent_workers=False', 'train_dataloader.batch_size=16',
+            'optim_wrapper.optimizer.lr=1e-3', f'train_cfg.max_iters={iters}', f'param_scheduler.0.end={iters}',
+            'default_hooks.logger.interval=1', 'log_processor.window_size=1']
+
+
+def test_unsupervised_simcse_trains_and_validates_on_sts(tiny_bert, tmp_path):
+    options = common_options(tiny_bert, 12) + ['train_cfg.val_interval=12', 'val_dataloader.dataset.indices=40',
+                                               'default_hooks.checkpoint.interval=12']
+    result = run_tool(['tools/train.py', CONFIG, '--work-dir', tmp_path, '--cfg-options'] + options)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    values = losses(log)
+    assert len(values) == 12 and sum(values[-3:]) / 3 < sum(values[:3]) / 3
+    assert re.search(r'sts/spearman: -?[0-9.]+', log)
+    assert (tmp_path / 'iter_12.pth').is_file()
+
+
+def test_supervised_simcse_on_nli_triplets(tiny_bert, tmp_path):
+    rows = [dict(anchor=f'a person number {i} is walking a dog', positive=f'someone {i} walks a pet',
+                 negative=f'nobody {i} has an animal') for i in range(64)]
+    data = tmp_path / 'nli.jsonl'
+    data.write_text(''.join(json.dumps(r) + '\n' for r in rows))
+    config = tmp_path / 'simcse_sup.py'
+    config.write_text(f"_base_ = '{CONFIG}'\n"
+                      "columns = ('anchor', 'positive', 'negative')\n"
+                      f"train_dataloader = dict(dataset=dict(_delete_=True, type='TextPairDataset', ann_file='{data}',"
+                      " columns=columns), collate_fn=dict(columns=columns))\n")
+    options = common_options(tiny_bert, 10) + ['train_cfg.val_interval=100', 'default_hooks.checkpoint.interval=10']
+    result = run_tool(['tools/train.py', config, '--work-dir', tmp_path / 'work', '--cfg-options'] + options)
+    assert result.returncode == 0, result.stderr[-3000:]
+    values = losses(result.stdout + result.stderr)
+    assert len(values) == 10 and values[-1] < values[0]
+
+
+def test_missing_columns_are_named(tiny_bert):
+    from mmengine.registry import init_default_scope
+
+    from text_align.registry import MODELS
+    init_default_scope('text_align')
+    model = MODELS.build(dict(type='SimCSE', encoder=dict(type='TextEncoder', model_path=tiny_bert)))
+    tokens = model.encoder.tokenize(['a', 'b'])
+    with pytest.raises(KeyError, match='"text" column .* got .*query'):
+        model(dict(query=tokens), mode='loss')
+    assert model(dict(text=tokens), mode='tensor').shape == (2, 32)
+    with torch.no_grad():
+        out = model(dict(sentence1=tokens, sentence2=tokens), [dict(score=1.0), dict(score=2.0)], mode='predict')
+    assert out[0]['similarity'] == pytest.approx(1.0, abs=1e-5)
