@@ -8,6 +8,7 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from torch import nn
 
+from align_core.momentum import ema_update_
 from ..registry import MODELS
 from .losses import pixcontrast_loss, propagation_consistency_loss
 from .momentum import cosine_momentum
@@ -104,9 +105,7 @@ class PixPro(BaseModel):
     def momentum_update(self, momentum: float) -> None:
         """``key = momentum * key + (1 - momentum) * online`` over the parameters (buffers are not averaged)."""
         for online, key in self._momentum_pairs:
-            key_params = list(key.parameters())
-            torch._foreach_mul_(key_params, momentum)
-            torch._foreach_add_(key_params, list(online.parameters()), alpha=1 - momentum)
+            ema_update_(key, online, momentum)
 
     def extract_feat(self, images: torch.Tensor) -> torch.Tensor:
         """Args:

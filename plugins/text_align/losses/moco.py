@@ -24,7 +24,7 @@ def moco_infonce(queries: torch.Tensor, keys: torch.Tensor, queue: FeatureQueue,
     if normalize:
         queries, keys = F.normalize(queries, dim=-1), F.normalize(keys, dim=-1)
     positive = (queries * keys).sum(dim=-1, keepdim=True)
-    negatives = queries @ queue.valid().to(queries.dtype).t()
+    negatives = queries @ queue.valid().to(queries.dtype).t().clone()  # the queue changes in place later
     logits = torch.cat([positive, negatives], dim=1) / temperature
     labels = torch.zeros(queries.shape[0], dtype=torch.long, device=queries.device)
     return F.cross_entropy(logits, labels, label_smoothing=label_smoothing)

@@ -1,4 +1,5 @@
 """Training methods of text_align (each a registered mmengine model)."""
+from .contriever import Contriever
 from .simcse import SimCSE
 
-__all__ = ['SimCSE']
+__all__ = ['Contriever', 'SimCSE']
