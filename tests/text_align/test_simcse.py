@@ -72,3 +72,11 @@ def test_missing_columns_are_named(tiny_bert):
     with torch.no_grad():
         out = model(dict(sentence1=tokens, sentence2=tokens), [dict(score=1.0), dict(score=2.0)], mode='predict')
     assert out[0]['similarity'] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_grad_cache_training_under_tools_train(tiny_bert, tmp_path):
+    options = common_options(tiny_bert, 4) + ['model.mini_batch_size=4', 'train_cfg.val_interval=100',
+                                              'default_hooks.checkpoint.interval=4']
+    result = run_tool(['tools/train.py', CONFIG, '--work-dir', tmp_path, '--cfg-options'] + options)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(losses(result.stdout + result.stderr)) == 4

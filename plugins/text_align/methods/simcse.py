@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import nn
 
+from ..losses import grad_cache_backward
 from ..registry import MODELS
 
 
@@ -21,18 +22,21 @@ class SimCSE(BaseModel):
         encoder: a ``TextEncoder`` config.
         loss: an ``InBatchInfoNCELoss`` config (SimCSE: temperature 0.05).
         mlp_head: SimCSE's ``mlp_only_train``: a Linear + Tanh head on the embeddings during training only.
+        mini_batch_size: with a value, train with GradCache: the batch's loss and gradient are exact, but only this
+            many rows are encoded with a graph at a time (a large batch of negatives in small memory).
         data_preprocessor: mmengine data preprocessor (moves tensors to the device).
         init_cfg: mmengine init config.
     """
 
     def __init__(self, encoder: dict, loss: dict = dict(type='InBatchInfoNCELoss', temperature=0.05),
-                 mlp_head: bool = False, data_preprocessor: Optional[dict] = None,
+                 mlp_head: bool = False, mini_batch_size: int = 0, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor or dict(type='BaseDataPreprocessor'), init_cfg=init_cfg)
         self.encoder = MODELS.build(encoder)
         self.criterion = MODELS.build(loss)
         dim = self.encoder.embedding_dim
         self.mlp = nn.Sequential(nn.Linear(dim, dim), nn.Tanh()) if mlp_head else None
+        self.mini_batch_size = mini_batch_size
 
     def embed(self, tokens: Dict[str, torch.Tensor]) -> torch.Tensor:
         """Encoder output (B, D), through the MLP head while training."""
@@ -62,21 +66,45 @@ class SimCSE(BaseModel):
             return self.embed(next(iter(inputs.values())))
         raise ValueError(f'SimCSE: unknown mode {mode!r}')
 
-    def loss(self, inputs: Dict[str, Dict[str, torch.Tensor]]) -> Dict[str, torch.Tensor]:
-        """InfoNCE of the batch (see the class docstring for the two data layouts)."""
+    @staticmethod
+    def columns(inputs: Dict[str, Dict[str, torch.Tensor]]) -> Dict[str, Dict[str, torch.Tensor]]:
+        """The columns to embed: ``text`` twice (unsupervised: two dropout views), or anchor/positive[/negative]."""
         if 'text' in inputs:
-            tokens = inputs['text']
-            doubled = {k: torch.cat([v, v]) for k, v in tokens.items()}  # one pass, two dropout masks
-            queries, positives = self.embed(doubled).chunk(2)
-            negatives = None
-        elif 'anchor' in inputs and 'positive' in inputs:
-            queries, positives = self.embed(inputs['anchor']), self.embed(inputs['positive'])
-            negatives = self.embed(inputs['negative']).unsqueeze(1) if 'negative' in inputs else None
-        else:
-            raise KeyError(f'SimCSE: inputs need a "text" column (unsupervised) or "anchor" and "positive" '
-                           f'(supervised); got {sorted(inputs)}')
-        loss = self.criterion(queries, positives, negatives)
+            return dict(query=inputs['text'], positive=inputs['text'])
+        if 'anchor' in inputs and 'positive' in inputs:
+            names = ['anchor', 'positive'] + (['negative'] if 'negative' in inputs else [])
+            return {n: inputs[n] for n in names}
+        raise KeyError(f'SimCSE: inputs need a "text" column (unsupervised) or "anchor" and "positive" '
+                       f'(supervised); got {sorted(inputs)}')
+
+    def contrastive_loss(self, embeddings: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """InfoNCE of embedded columns (as :meth:`columns` names them)."""
+        queries, positives, *rest = embeddings.values()
+        loss = self.criterion(queries, positives, rest[0].unsqueeze(1) if rest else None)
         if not torch.isfinite(loss):
             raise FloatingPointError(f'SimCSE: the contrastive loss is {loss.item()}; lower the learning rate or '
                                      'check the inputs for empty batches')
+        return loss
+
+    def loss(self, inputs: Dict[str, Dict[str, torch.Tensor]]) -> Dict[str, torch.Tensor]:
+        """InfoNCE of the batch (see the class docstring for the two data layouts)."""
+        columns = self.columns(inputs)
+        if 'query' in columns:  # one pass over both views, each row with its own dropout mask
+            doubled = {k: torch.cat([v, v]) for k, v in columns['query'].items()}
+            embeddings = dict(zip(('query', 'positive'), self.embed(doubled).chunk(2)))
+        else:
+            embeddings = {name: self.embed(tokens) for name, tokens in columns.items()}
+        loss = self.contrastive_loss(embeddings)
         return dict(loss_contrastive=loss, temperature=1 / self.criterion.scale().detach())
+
+    def train_step(self, data: dict, optim_wrapper) -> Dict[str, torch.Tensor]:
+        """The Runner's training step; with ``mini_batch_size`` it runs GradCache instead of one backward pass."""
+        if not self.mini_batch_size:
+            return super().train_step(data, optim_wrapper)
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            loss = grad_cache_backward(self.embed, self.columns(data['inputs']), self.contrastive_loss,
+                                       self.mini_batch_size, optim_wrapper.backward)
+        optim_wrapper.step()
+        optim_wrapper.zero_grad()
+        return dict(loss=loss, loss_contrastive=loss, temperature=1 / self.criterion.scale().detach())
