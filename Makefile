@@ -3,13 +3,16 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DATA ?= data/demo_shapes
 
-.PHONY: setup demo test
+.PHONY: setup demo demo-text test
 
 setup:
 	bash tools/setup_env.sh
 
 demo: setup
 	$(PY) tools/demo.py --data $(DEMO_DATA) --work-dir work_dirs/demo
+
+demo-text: setup
+	$(PY) tools/text/demo_simcse.py --work-dir work_dirs/text_demo
 
 test: setup
 	$(PY) -m pytest tests

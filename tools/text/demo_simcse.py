@@ -17,10 +17,10 @@ import numpy as np
 sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'plugins'))
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
-from mmengine.config import Config  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-import text_align  # noqa: E402,F401
+import text_align  # noqa: E402,F401  (registers the text modules)
 from text_align.data import gensim_test_data  # noqa: E402
 from text_align.evaluation import sts_correlations  # noqa: E402
 
@@ -43,8 +43,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--iters', type=int, default=150)
     parser.add_argument('--work-dir', default='work_dirs/text_demo')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
     args = parser.parse_args()
     cfg = Config.fromfile(CONFIG)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir
     cfg.train_cfg.max_iters = args.iters
     cfg.train_cfg.val_interval = args.iters + 1  # evaluated here, once per unique document

@@ -1,0 +1,42 @@
+"""Text tools: BEIR evaluation of the shipped MiniLM on a generated folder, and the benchmark smoke run."""
+import json
+
+from conftest import run_tool
+
+
+def write_beir(folder):
+    topics = ['The cat sat on the warm windowsill all afternoon.', 'Stock markets fell sharply after the report.',
+              'The recipe needs two cups of flour and an egg.', 'A new telescope photographed a distant galaxy.']
+    (folder / 'qrels').mkdir(parents=True)
+    (folder / 'corpus.jsonl').write_text(''.join(json.dumps(dict(_id=f'd{i}', title='', text=t)) + '\n'
+                                                 for i, t in enumerate(topics)))
+    questions = ['where did the cat sit', 'what happened to stocks', 'how much flour', 'what did the telescope see']
+    (folder / 'queries.jsonl').write_text(''.join(json.dumps(dict(_id=f'q{i}', text=t)) + '\n'
+                                                  for i, t in enumerate(questions)))
+    (folder / 'qrels' / 'test.tsv').write_text('query-id\tcorpus-id\tscore\n' +
+                                              ''.join(f'q{i}\td{i}\t1\n' for i in range(4)))
+
+
+def test_beir_evaluation_of_the_shipped_model(tmp_path):
+    write_beir(tmp_path / 'beir')
+    result = run_tool(['tools/text/eval_beir.py', tmp_path / 'beir', '--model-path', 'shipped:all-MiniLM-L6-v2',
+                       '--out', tmp_path / 'metrics.json'])
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads((tmp_path / 'metrics.json').read_text())
+    assert metrics['nDCG@10'] == 1.0 and metrics['Recall@100'] == 1.0 and metrics['MRR@10'] == 1.0
+
+
+def test_beir_evaluation_names_a_missing_document(tmp_path):
+    write_beir(tmp_path / 'beir')
+    with open(tmp_path / 'beir' / 'qrels' / 'test.tsv', 'a') as f:
+        f.write('q0\td99\t1\n')
+    result = run_tool(['tools/text/eval_beir.py', tmp_path / 'beir', '--model-path', 'shipped:all-MiniLM-L6-v2'])
+    assert result.returncode != 0 and 'judges document d99, which is not in corpus' in result.stderr
+
+
+def test_text_training_benchmark_runs():
+    result = run_tool(['tools/analysis/benchmark_text_training.py', '--batch', '4', '--max-length', '16',
+                       '--reps', '1', '--device', 'cpu'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith(('training', 'encode'))]
+    assert len(rows) == 2 and all(float(row[-2]) > 0 for row in rows)
