@@ -50,7 +50,7 @@ def main() -> None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir
     cfg.train_cfg.max_iters = args.iters
-    cfg.train_cfg.val_interval = args.iters + 1  # evaluated here, once per unique document
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None  # evaluated here, once per unique document
     cfg.param_scheduler[0].end = args.iters
     cfg.default_hooks.checkpoint.interval = args.iters
     start = time.time()
