@@ -1,6 +1,9 @@
-"""Contrastive losses shared by the text methods, and GradCache for large batches in small memory."""
+"""Contrastive losses shared by the text methods, GradCache for large batches in small memory, and the
+debiasing weights of DebCSE."""
+from .debias_weights import debias_weights, inverse_propensity, surface_similarity
 from .grad_cache import grad_cache_backward
 from .infonce import InBatchInfoNCELoss
 from .moco import moco_infonce
 
-__all__ = ['grad_cache_backward', 'InBatchInfoNCELoss', 'moco_infonce']
+__all__ = ['debias_weights', 'inverse_propensity', 'surface_similarity', 'grad_cache_backward', 'InBatchInfoNCELoss',
+           'moco_infonce']

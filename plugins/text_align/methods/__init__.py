@@ -1,6 +1,7 @@
 """Training methods of text_align (each a registered mmengine model)."""
 from .contriever import Contriever
+from .debcse import DebCSE, weighted_infonce
 from .domain_experts import DomainExpertEncoder, RoutedFeedForward
 from .simcse import SimCSE
 
-__all__ = ['Contriever', 'DomainExpertEncoder', 'RoutedFeedForward', 'SimCSE']
+__all__ = ['Contriever', 'DebCSE', 'weighted_infonce', 'DomainExpertEncoder', 'RoutedFeedForward', 'SimCSE']
