@@ -32,6 +32,9 @@ def test_embeddings_equal_sentence_transformers(encoder, reference):
     np.testing.assert_allclose(ours, theirs, atol=1e-5)
     assert np.isfinite(ours[2]).all()  # the empty string
     assert encoder.encode('ok', convert_to_tensor=True).shape == (384, )
+    loader = torch.utils.data.DataLoader([dict(text=t) for t in SENTENCES], batch_size=2,
+                                         collate_fn=lambda rows: dict(text=[r['text'] for r in rows]))
+    np.testing.assert_allclose(encoder.encode(loader), ours, atol=1e-6)  # MTEB v2 passes a DataLoader
 
 
 def test_export_loads_in_sentence_transformers_with_the_same_embeddings(encoder, tmp_path):

@@ -186,7 +186,7 @@ class TextEncoder(BaseModule):
         """Embed sentences in eval mode, batched by length (the output keeps the input order).
 
         Args:
-            sentences: one string or a sequence.
+            sentences: one string, a sequence, or a DataLoader of batches with a ``text`` list (MTEB v2).
             batch_size: sentences per forward pass.
             show_progress_bar: print a progress bar.
             convert_to_numpy: return a float32 numpy array (the default).
@@ -199,7 +199,10 @@ class TextEncoder(BaseModule):
             (N, D) embeddings, or (D,) for a single string.
         """
         single = isinstance(sentences, str)
-        texts = [sentences] if single else list(sentences)
+        if isinstance(sentences, torch.utils.data.DataLoader):  # MTEB v2 hands over batches of dicts with "text"
+            texts = [t for batch in sentences for t in batch['text']]
+        else:
+            texts = [sentences] if single else list(sentences)
         if device is not None:
             self.to(device)
         was_training = self.training
