@@ -40,3 +40,24 @@ def test_text_training_benchmark_runs():
     assert result.returncode == 0, result.stderr[-3000:]
     rows = [line.split() for line in result.stdout.splitlines() if line.startswith(('training', 'encode'))]
     assert len(rows) == 2 and all(float(row[-2]) > 0 for row in rows)
+
+
+def test_retrieval_metric_in_the_runner_loop(tmp_path):
+    from mmengine.evaluator import Evaluator
+    from mmengine.registry import init_default_scope
+
+    from text_align.data import BEIRDataset, tokenize_collate
+    from text_align.registry import METRICS, MODELS
+    init_default_scope('text_align')
+    write_beir(tmp_path / 'beir')
+    dataset = BEIRDataset(str(tmp_path / 'beir'))
+    rows = [dataset.get_data_info(i) for i in range(len(dataset))]
+    assert [r['kind'] for r in rows] == ['query'] * 4 + ['doc'] * 4
+    model = MODELS.build(dict(type='SimCSE', encoder=dict(type='TextEncoder', model_path='shipped:all-MiniLM-L6-v2')))
+    model.eval()
+    evaluator = Evaluator(METRICS.build(dict(type='RetrievalMetric', folder=str(tmp_path / 'beir'))))
+    for start in range(0, len(rows), 3):
+        batch = tokenize_collate(rows[start:start + 3], 'shipped:all-MiniLM-L6-v2', columns=('text', ))
+        evaluator.process(model(batch['inputs'], batch['data_samples'], mode='predict'), batch)
+    metrics = evaluator.evaluate(len(rows))
+    assert metrics['retrieval/nDCG@10'] == 100.0 and metrics['retrieval/MAP'] == 100.0

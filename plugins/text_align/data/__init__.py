@@ -1,10 +1,11 @@
 """Text data: datasets, the BEIR reader, the tokenising collate function and the no-duplicates batch sampler."""
 from .beir import load_beir
+from .beir_dataset import BEIRDataset
 from .collate import tokenize_collate
 from .independent_crops import independent_crops_collate, random_crop
 from .no_duplicates_sampler import NoDuplicatesBatchSampler
 from .shipped_corpora import LeeDocumentSimilarity, gensim_test_data, resolve_data_path
 from .text_datasets import NLITripletDataset, SentenceCorpus, TextPairDataset, read_records
 
-__all__ = ['LeeDocumentSimilarity', 'gensim_test_data', 'resolve_data_path', 'load_beir', 'tokenize_collate', 'independent_crops_collate', 'random_crop', 'NoDuplicatesBatchSampler', 'NLITripletDataset', 'SentenceCorpus',
+__all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'gensim_test_data', 'resolve_data_path', 'load_beir', 'tokenize_collate', 'independent_crops_collate', 'random_crop', 'NoDuplicatesBatchSampler', 'NLITripletDataset', 'SentenceCorpus',
            'TextPairDataset', 'read_records']

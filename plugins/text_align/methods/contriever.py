@@ -45,15 +45,19 @@ class Contriever(BaseModel):
             inputs: ``query`` and ``key`` crops from ``independent_crops_collate`` (``loss``), or any tokenised
                 column (``tensor``: its query-encoder embeddings).
             data_samples: the raw rows.
-            mode: ``'loss'`` or ``'tensor'``.
+            mode: ``'loss'``, ``'predict'`` (a ``text`` column: adds each row's ``embedding``) or ``'tensor'``.
 
         Returns:
             ``dict(loss_moco, queue_filled)`` or embeddings.
         """
         if mode == 'tensor':
             return self.encoder(**next(iter(inputs.values())))
+        if mode == 'predict':  # rows of a BEIRDataset: their embeddings, for RetrievalMetric
+            for sample, embedding in zip(data_samples, self.encoder(**inputs['text'])):
+                sample['embedding'] = embedding.detach().cpu()
+            return data_samples
         if mode != 'loss':
-            raise ValueError(f'Contriever: mode must be "loss" or "tensor", got {mode!r}')
+            raise ValueError(f'Contriever: mode must be "loss", "predict" or "tensor", got {mode!r}')
         queries = self.encoder(**inputs['query'])
         with torch.no_grad():
             ema_update_(self.key_encoder, self.encoder, self.momentum)

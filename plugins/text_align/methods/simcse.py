@@ -48,7 +48,8 @@ class SimCSE(BaseModel):
         """Args:
             inputs: tokenised columns from ``tokenize_collate``.
             data_samples: the raw rows.
-            mode: ``'loss'``; ``'predict'`` (pairs ``sentence1``/``sentence2``: adds ``similarity`` to each row);
+            mode: ``'loss'``; ``'predict'`` (pairs ``sentence1``/``sentence2``: adds ``similarity`` to each row; a
+                ``text`` column: adds its ``embedding``);
                 ``'tensor'`` (embeddings of the first column).
 
         Returns:
@@ -56,6 +57,10 @@ class SimCSE(BaseModel):
         """
         if mode == 'loss':
             return self.loss(inputs)
+        if mode == 'predict' and 'text' in inputs:  # e.g. a BEIRDataset for RetrievalMetric
+            for sample, embedding in zip(data_samples, self.embed(inputs['text'])):
+                sample['embedding'] = embedding.detach().cpu()
+            return data_samples
         if mode == 'predict':
             first, second = (self.embed(inputs[c]) for c in ('sentence1', 'sentence2'))
             similarities = F.cosine_similarity(first, second, dim=-1)
