@@ -55,6 +55,20 @@ def run_tool(args: List[str], env: Optional[dict] = None, timeout: int = 600) ->
                           text=True, timeout=timeout)
 
 
+def free_port() -> int:
+    """A free local TCP port, so that parallel or leftover multi-process runs cannot collide."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def join_gloo_group(rank: int, world: int, port: int) -> None:
+    """Join a CPU (gloo) process group on ``port``, in a worker started by ``torch.multiprocessing.spawn``."""
+    import torch.distributed as dist
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+
+
 def train_two_processes(config: Path, options: List[str], tmp_path: Path) -> Path:
     """Train ``config`` with torchrun on 2 CPU processes (gloo); each rank saves its final parameters
     (``rank{R}_of_2.pth`` in the returned work dir, see tests/helpers/rank_weights_hook.py).
@@ -74,10 +88,7 @@ def train_two_processes(config: Path, options: List[str], tmp_path: Path) -> Pat
                        "custom_imports = dict(imports=['rank_weights_hook'], allow_failed_imports=False)\n"
                        "custom_hooks = [dict(type='SaveRankWeightsHook')]\n")
     env = {'PYTHONPATH': os.pathsep.join([str(helpers), os.environ.get('PYTHONPATH', '')])}
-    with socket.socket() as sock:  # a free port, so parallel or leftover runs cannot collide
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
-    result = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2', f'--master_port={port}',
+    result = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2', f'--master_port={free_port()}',
                        REPO / 'tools/train.py', wrapper, '--launcher', 'pytorch', '--work-dir', work,
                        '--cfg-options'] + options, env=env)
     assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-3000:])

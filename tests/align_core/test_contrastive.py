@@ -1,8 +1,6 @@
 """Symmetric InfoNCE: log(B) for identical features, open_clip's ClipLoss values, and correct gradients through the
 cross-process gather (2 processes, gloo)."""
 import math
-import os
-import socket
 
 import pytest
 import torch
@@ -12,6 +10,7 @@ from open_clip.loss import ClipLoss
 
 from align_core.contrastive import LearnableTemperature, symmetric_infonce
 from align_core.distributed import gather_with_grad
+from conftest import free_port, join_gloo_group
 
 
 def test_identical_features_give_log_batch():
@@ -37,16 +36,10 @@ def test_learnable_temperature_is_clamped():
     assert temp().item() == pytest.approx(100.0)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
 
 def _worker(rank: int, world: int, port: int, weight: torch.Tensor, a_in: torch.Tensor, b_in: torch.Tensor,
             out: dict) -> None:
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world)
+    join_gloo_group(rank, world, port)
     try:
         w = weight.clone().requires_grad_(True)
         half = a_in.shape[0] // world
@@ -70,7 +63,7 @@ def test_gradient_through_the_gather_equals_the_full_batch_gradient():
     full.backward()
     manager = mp.Manager()
     out = manager.dict()
-    mp.spawn(_worker, args=(2, _free_port(), weight, a, b, out), nprocs=2, join=True)
+    mp.spawn(_worker, args=(2, free_port(), weight, a, b, out), nprocs=2, join=True)
     for rank in (0, 1):
         assert torch.allclose(out[rank][0], w.grad, atol=1e-6), rank
     assert (out[0][1] + out[1][1]).item() / 2 == pytest.approx(full.item(), rel=1e-5)

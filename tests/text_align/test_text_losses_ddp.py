@@ -1,26 +1,17 @@
 """Under DDP (2 CPU processes, gloo): InBatchInfoNCELoss with candidates from every process has the gradient of
 the full-batch loss, and the MoCo queue enqueues every process's keys in rank order."""
-import os
-import socket
-
 import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from conftest import free_port, join_gloo_group
 from align_core.momentum_queue import FeatureQueue
 from text_align.losses import InBatchInfoNCELoss
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _worker(rank: int, world: int, port: int, weight, queries, positives, negatives, out) -> None:
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world)
+    join_gloo_group(rank, world, port)
     try:
         w = weight.clone().requires_grad_(True)
         half = queries.shape[0] // world
@@ -44,7 +35,7 @@ def test_gathered_candidates_give_the_full_batch_gradient_and_queue():
     full = InBatchInfoNCELoss(temperature=0.1, gather=False)(queries @ w, positives, negatives)
     full.backward()
     out = mp.Manager().dict()
-    mp.spawn(_worker, args=(2, _free_port(), weight, queries, positives, negatives, out), nprocs=2, join=True)
+    mp.spawn(_worker, args=(2, free_port(), weight, queries, positives, negatives, out), nprocs=2, join=True)
     for rank in (0, 1):
         torch.testing.assert_close(out[rank][0], w.grad, atol=1e-6, rtol=1e-5)
         assert out[rank][2] == [0.0, 0.0, 1.0, 1.0]
