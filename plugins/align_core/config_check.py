@@ -1,6 +1,7 @@
 """Checks a config's dataset paths before the Runner starts, so a missing folder or annotation file is reported in
 one line naming the config key, not as a traceback from deep inside a dataset class."""
 import os.path as osp
+import re
 from typing import Any, Iterator, List, Sequence, Tuple
 
 DATALOADER_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -21,13 +22,13 @@ def _dataset_configs(dataset: Any, key: str) -> Iterator[Tuple[str, dict]]:
         yield from _dataset_configs(child, f'{key}.datasets[{i}]')
 
 
-#: Path prefixes the datasets resolve themselves (data that installed packages ship), not checked on disk.
-PACKAGE_DATA_PREFIXES = ('gensim:', 'shipped:')
+#: ``scheme:`` prefixes (``s3://``, ``http://``, ``gensim:``...) name data the dataset resolves itself, not a local
+#: file; one letter before the colon is a Windows drive.
+_SCHEME = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]+:')
 
 
 def _is_local(path: Any) -> bool:
-    return (isinstance(path, str) and bool(path) and '://' not in path
-            and not path.startswith(PACKAGE_DATA_PREFIXES))
+    return isinstance(path, str) and bool(path) and not _SCHEME.match(path)
 
 
 def missing_data_paths(cfg: Any, loaders: Sequence[str] = DATALOADER_KEYS) -> List[str]:
