@@ -3,6 +3,7 @@ uses its domain's expert, routing by field or domain token, and training under t
 import json
 import re
 
+import numpy as np
 import pytest
 import torch
 from mmengine.registry import init_default_scope
@@ -51,6 +52,10 @@ def test_domain_from_field_or_leading_token(tiny_bert):
     with pytest.raises(ValueError, match="'LIVER' is not one of"):
         model.domain_ids([dict(domain='LIVER')])
     assert model.encode(['a b c'], domain='CVD').shape == (1, 32)
+    tokens = model.encoder.tokenize(['a b c', 'd e'])
+    with torch.no_grad():
+        per_row = model.embed(tokens, torch.tensor([1, 1])).numpy()
+    np.testing.assert_allclose(model.encode(['a b c', 'd e'], domain='CVD'), per_row, atol=1e-6)
 
 
 def test_trains_under_tools_train(tiny_bert, tmp_path):

@@ -1,7 +1,7 @@
 """Mixture-of-experts sentence embeddings with enforced routing (Hallee et al.): each feed-forward block of the
 last transformer layers is copied into one expert per domain, and every example goes to its domain's expert."""
 import copy
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -11,10 +11,11 @@ from ..registry import MODELS
 
 
 class DomainRouting:
-    """The domain of each example of the current batch, shared by the routed blocks of one model."""
+    """The domain of each example of the current batch (a tensor), or of all of them (an int), shared by the routed
+    blocks of one model."""
 
     def __init__(self) -> None:
-        self.domains: Optional[torch.Tensor] = None
+        self.domains: Optional[Union[torch.Tensor, int]] = None
 
 
 class RoutedFeedForward(nn.Module):
@@ -33,6 +34,8 @@ class RoutedFeedForward(nn.Module):
 
     def forward(self, hidden: torch.Tensor, *args: torch.Tensor) -> torch.Tensor:
         domains = self.routing.domains
+        if isinstance(domains, int):
+            return self.experts[domains](hidden, *args)
         if domains is None or domains.shape[0] != hidden.shape[0]:
             raise RuntimeError('RoutedFeedForward: the batch has no domain ids (set them with DomainExpertEncoder)')
         out = None
@@ -130,19 +133,13 @@ class DomainExpertEncoder(BaseModel):
         anchors, positives = self.embed(inputs['anchor'], domains), self.embed(inputs['positive'], domains)
         return dict(loss_mnr=self.criterion(anchors, positives))
 
-    @torch.no_grad()
-    def encode(self, sentences: Sequence[str], domain: str, batch_size: int = 32):
-        """Embed sentences of one domain (numpy), as ``TextEncoder.encode`` does."""
+    def encode(self, sentences: Sequence[str], domain: str, **kwargs):
+        """Embed sentences of one domain with :meth:`TextEncoder.encode` (same arguments and outputs), every batch
+        routed to that domain's expert."""
         if domain not in self.domains:
             raise ValueError(f'DomainExpertEncoder: unknown domain {domain!r}; expected one of {self.domains}')
-        was_training = self.training
-        self.eval()
-        index = self.domains.index(domain)
-        outs = []
-        for start in range(0, len(sentences), batch_size):
-            tokens = self.encoder.tokenize(list(sentences[start:start + batch_size]))
-            device = next(self.parameters()).device
-            tokens = {k: v.to(device) for k, v in tokens.items()}
-            outs.append(self.embed(tokens, torch.full((len(tokens['input_ids']), ), index)))
-        self.train(was_training)
-        return torch.cat(outs).cpu().numpy()
+        self.routing.domains = self.domains.index(domain)
+        try:
+            return self.encoder.encode(sentences, **kwargs)
+        finally:
+            self.routing.domains = None
