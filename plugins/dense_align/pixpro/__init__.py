@@ -4,7 +4,7 @@ The two-view pipeline with tracked crop boxes, the unlabeled image dataset, the 
 momentum encoder, PixContrast and the BYOL instance branch), LARS, and the export of the encoder to mmdet/mmseg and
 detectron2 checkpoints.
 """
-from .data_preprocessor import MultiViewDataPreprocessor
+from ..engine import MultiViewDataPreprocessor  # re-exported: PixPro's default preprocessor
 from .export import online_encoder_state, to_detectron2
 from .image_folder import UnlabeledImageFolder
 from .lars import LARS

@@ -2,14 +2,14 @@
 from typing import Optional, Sequence
 
 import torch
-from mmengine.model import BaseDataPreprocessor
 
+from ..engine import MultiViewDataPreprocessor
 from ..registry import MODELS
 from .blending import MixupCutmix
 
 
 @MODELS.register_module()
-class VideoDataPreprocessor(BaseDataPreprocessor):
+class VideoDataPreprocessor(MultiViewDataPreprocessor):
     """``inputs``: B uint8 tensors (V, T, 3, H, W) in RGB -> (B, V, T, 3, H, W) float, normalised; in training,
     with ``blending``, Mixup/CutMix and soft targets (``gt_score`` on each data sample).
 
@@ -21,9 +21,7 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
 
     def __init__(self, mean: Sequence[float] = (123.675, 116.28, 103.53),
                  std: Sequence[float] = (58.395, 57.12, 57.375), blending: Optional[dict] = None) -> None:
-        super().__init__()
-        self.register_buffer('mean', torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1), False)
-        self.register_buffer('std', torch.tensor(std, dtype=torch.float32).view(-1, 1, 1), False)
+        super().__init__(mean, std, view_dims=2)
         self.blending = MixupCutmix(**blending) if blending else None
 
     def forward(self, data: dict, training: bool = False) -> dict:
@@ -34,14 +32,8 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
         Returns:
             ``dict(inputs=(B, V, T, 3, H, W), data_samples=...)``.
         """
-        data = self.cast_data(data)
-        inputs, samples = data['inputs'], data.get('data_samples')
-        if isinstance(inputs, (list, tuple)):
-            shapes = {tuple(x.shape) for x in inputs}
-            if len(shapes) != 1:
-                raise ValueError(f'VideoDataPreprocessor: clips of one batch must share (V, T, 3, H, W); got {shapes}')
-            inputs = torch.stack(list(inputs))
-        inputs = (inputs.float() - self.mean) / self.std
+        data = super().forward(data, training)
+        inputs, samples = data['inputs'], data['data_samples']
         if training and self.blending is not None and samples:
             labels = torch.stack([s.gt_label for s in samples]).to(inputs.device)
             mixed, targets = self.blending(inputs.flatten(1, 2), labels)
