@@ -4,6 +4,7 @@ import math
 from typing import Optional
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
@@ -18,6 +19,11 @@ class InBatchInfoNCELoss(nn.Module):
 
     With one positive per query and temperature 0.05 this is sentence-transformers' MultipleNegativesRankingLoss
     (scale 20) and SimCSE's loss.
+
+    Optional ``groups`` (one integer per row, e.g. the document a sentence comes from, or a class label): a candidate
+    of another row in the query's group is left out of that query's softmax (it is neither a positive nor a
+    negative), so sentences of the same document, or of the same class, are not pushed apart. Without ``groups`` the
+    loss is unchanged.
 
     Args:
         temperature: initial temperature.
@@ -42,11 +48,13 @@ class InBatchInfoNCELoss(nn.Module):
         return self.log_scale.clamp(max=math.log(100.0)).exp()
 
     def forward(self, queries: torch.Tensor, positives: torch.Tensor,
-                hard_negatives: Optional[torch.Tensor] = None) -> torch.Tensor:
+                hard_negatives: Optional[torch.Tensor] = None, groups: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Args:
             queries: (B, D).
             positives: (B, D), or (B, P, D) for P positives per query.
             hard_negatives: optional (B, H, D), candidates for every query.
+            groups: optional (B,) integer group of each row; other rows' candidates of the query's group are masked
+                out of its softmax (see the class docstring).
 
         Returns:
             Scalar loss.
@@ -70,10 +78,42 @@ class InBatchInfoNCELoss(nn.Module):
         logits = self.scale() * queries @ candidates.t()
         rows = torch.arange(b, device=queries.device)
         cols = rank * per_rank + rows[:, None] * p + torch.arange(p, device=queries.device)[None]
+        same_group = None
+        if groups is not None:
+            h = 0 if hard_negatives is None else hard_negatives.shape[1]
+            same_group = self._same_group(groups, b, p, h, rank, world, queries.device)
+            logits = logits.masked_fill(same_group[0], float('-inf'))
         positive_logits = logits.gather(1, cols)
         loss = (torch.logsumexp(logits, dim=1) - torch.logsumexp(positive_logits, dim=1)).mean()
         if self.symmetric:
             all_queries = gather_with_grad(queries) if world > 1 else queries
             back = self.scale() * positives[:, 0] @ all_queries.t()
+            if same_group is not None:
+                back = back.masked_fill(same_group[1], float('-inf'))
             loss = (loss + F.cross_entropy(back, rows + rank * b)) / 2
         return loss
+
+    @staticmethod
+    def _same_group(groups: torch.Tensor, b: int, p: int, h: int, rank: int, world: int,
+                    device: torch.device) -> tuple:
+        """Masks of the candidates to leave out: (B, candidates) for the queries and (B, queries of all processes)
+        for the symmetric direction; True where the other row is in the same group (a row's own candidates stay)."""
+        groups = torch.as_tensor(groups, device=device)
+        if groups.dtype.is_floating_point or groups.dtype == torch.bool or groups.shape != (b, ):
+            raise ValueError(f'InBatchInfoNCELoss: groups must be {b} integers (one per row), got '
+                             f'{groups.dtype} of shape {tuple(groups.shape)}')
+        groups = groups.long()
+        all_groups = groups
+        if world > 1:
+            parts = [torch.empty_like(groups) for _ in range(world)]
+            dist.all_gather(parts, groups)
+            all_groups = torch.cat(parts)
+        local = torch.arange(b, device=device)
+        row_of_candidate = torch.cat([local.repeat_interleave(p), local.repeat_interleave(h)])
+        row_of_candidate = (row_of_candidate[None] + b * torch.arange(world, device=device)[:, None]).flatten()
+        own_row = (rank * b + local)[:, None]
+        query_groups = groups[:, None]
+        to_candidates = (all_groups[row_of_candidate][None] == query_groups) & (row_of_candidate[None] != own_row)
+        all_rows = torch.arange(world * b, device=device)
+        to_queries = (all_groups[None] == query_groups) & (all_rows[None] != own_row)
+        return to_candidates, to_queries

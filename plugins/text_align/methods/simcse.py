@@ -1,6 +1,8 @@
 """SimCSE (Gao et al., 2021): unsupervised (two dropout views of a sentence) and supervised (NLI entailment
 positives, contradiction hard negatives) contrastive sentence embeddings."""
-from typing import Dict, List, Optional, Union
+import numbers
+from functools import partial
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -24,19 +26,23 @@ class SimCSE(BaseModel):
         mlp_head: SimCSE's ``mlp_only_train``: a Linear + Tanh head on the embeddings during training only.
         mini_batch_size: with a value, train with GradCache: the batch's loss and gradient are exact, but only this
             many rows are encoded with a graph at a time (a large batch of negatives in small memory).
+        group_key: a row field holding an integer group (e.g. ``'document'``: the document a sentence comes from;
+            ``'label'``: its class); other rows of a query's group are not used as its negatives (see
+            ``InBatchInfoNCELoss``). None (default): every other row is a negative.
         data_preprocessor: mmengine data preprocessor (moves tensors to the device).
         init_cfg: mmengine init config.
     """
 
     def __init__(self, encoder: dict, loss: dict = dict(type='InBatchInfoNCELoss', temperature=0.05),
                  mlp_head: bool = False, mini_batch_size: int = 0, data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None, group_key: Optional[str] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor or dict(type='BaseDataPreprocessor'), init_cfg=init_cfg)
         self.encoder = MODELS.build(encoder)
         self.criterion = MODELS.build(loss)
         dim = self.encoder.embedding_dim
         self.mlp = nn.Sequential(nn.Linear(dim, dim), nn.Tanh()) if mlp_head else None
         self.mini_batch_size = mini_batch_size
+        self.group_key = group_key
 
     def embed(self, tokens: Dict[str, torch.Tensor]) -> torch.Tensor:
         """Encoder output (B, D), through the MLP head while training."""
@@ -56,7 +62,7 @@ class SimCSE(BaseModel):
             ``dict(loss_contrastive, temperature)``, the rows with similarities, or embeddings.
         """
         if mode == 'loss':
-            return self.loss(inputs)
+            return self.loss(inputs, data_samples)
         if mode == 'predict' and 'text' in inputs:  # e.g. a BEIRDataset for RetrievalMetric
             for sample, embedding in zip(data_samples, self.embed(inputs['text'])):
                 sample['embedding'] = embedding.detach().cpu()
@@ -82,16 +88,31 @@ class SimCSE(BaseModel):
         raise KeyError(f'SimCSE: inputs need a "text" column (unsupervised) or "anchor" and "positive" '
                        f'(supervised); got {sorted(inputs)}')
 
-    def contrastive_loss(self, embeddings: Dict[str, torch.Tensor]) -> torch.Tensor:
-        """InfoNCE of embedded columns (as :meth:`columns` names them)."""
+    def groups(self, data_samples: Optional[Sequence[dict]]) -> Optional[torch.Tensor]:
+        """The ``group_key`` field of each row as a tensor (None without ``group_key``)."""
+        if self.group_key is None:
+            return None
+        bad = [i for i, row in enumerate(data_samples or [])
+               if not isinstance(row.get(self.group_key), numbers.Integral)]
+        if data_samples is None or bad:
+            found = None if data_samples is None else data_samples[bad[0]].get(self.group_key)
+            raise ValueError(f'SimCSE: group_key={self.group_key!r} needs an integer {self.group_key!r} field in '
+                             f'every row; got {found!r}')
+        return torch.tensor([int(row[self.group_key]) for row in data_samples])
+
+    def contrastive_loss(self, embeddings: Dict[str, torch.Tensor],
+                         groups: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """InfoNCE of embedded columns (as :meth:`columns` names them); ``groups`` as :meth:`groups` returns."""
         queries, positives, *rest = embeddings.values()
-        loss = self.criterion(queries, positives, rest[0].unsqueeze(1) if rest else None)
+        loss = self.criterion(queries, positives, rest[0].unsqueeze(1) if rest else None,
+                              **({} if groups is None else dict(groups=groups)))
         if not torch.isfinite(loss):
             raise FloatingPointError(f'SimCSE: the contrastive loss is {loss.item()}; lower the learning rate or '
                                      'check the inputs for empty batches')
         return loss
 
-    def loss(self, inputs: Dict[str, Dict[str, torch.Tensor]]) -> Dict[str, torch.Tensor]:
+    def loss(self, inputs: Dict[str, Dict[str, torch.Tensor]],
+             data_samples: Optional[Sequence[dict]] = None) -> Dict[str, torch.Tensor]:
         """InfoNCE of the batch (see the class docstring for the two data layouts)."""
         columns = self.columns(inputs)
         if 'query' in columns:  # one pass over both views, each row with its own dropout mask
@@ -99,7 +120,7 @@ class SimCSE(BaseModel):
             embeddings = dict(zip(('query', 'positive'), self.embed(doubled).chunk(2)))
         else:
             embeddings = {name: self.embed(tokens) for name, tokens in columns.items()}
-        loss = self.contrastive_loss(embeddings)
+        loss = self.contrastive_loss(embeddings, self.groups(data_samples))
         return dict(loss_contrastive=loss, temperature=1 / self.criterion.scale().detach())
 
     def train_step(self, data: dict, optim_wrapper) -> Dict[str, torch.Tensor]:
@@ -108,7 +129,8 @@ class SimCSE(BaseModel):
             return super().train_step(data, optim_wrapper)
         with optim_wrapper.optim_context(self):
             data = self.data_preprocessor(data, True)
-            loss = grad_cache_backward(self.embed, self.columns(data['inputs']), self.contrastive_loss,
+            loss_fn = partial(self.contrastive_loss, groups=self.groups(data.get('data_samples')))
+            loss = grad_cache_backward(self.embed, self.columns(data['inputs']), loss_fn,
                                        self.mini_batch_size, optim_wrapper.backward)
         optim_wrapper.step()
         optim_wrapper.zero_grad()
