@@ -30,8 +30,12 @@ setup(
     packages=find_packages('plugins'),
     include_package_data=True,
     package_data={'': ['*.gz', '*.txt', '*.json']},
-    install_requires=read_requirements('runtime') + read_requirements('mminstall'),
+    # The OpenMMLab stack is not an install requirement (as in mmdet/mmseg): `pip install -e .` into an environment
+    # that already has mmcv/mmdet/mmseg must never try to rebuild mmcv. tools/setup_env.sh installs it; `[mm]` asks
+    # pip for the pinned versions explicitly.
+    install_requires=read_requirements('runtime'),
     extras_require={
+        'mm': read_requirements('mminstall'),
         'tests': read_requirements('tests'),
         'optional': read_requirements('optional'),
         'text': read_requirements('text'),

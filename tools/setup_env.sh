@@ -57,13 +57,17 @@ else
   mkdir -p "$WHEEL_DIR"
   WHEEL="$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n1 || true)"
   if [ -z "$WHEEL" ]; then
-    say "no cached mmcv wheel in $WHEEL_DIR: building mmcv $MMCV_VERSION with ops from source (about 14 minutes on 2 cores)"
+    say "no cached mmcv wheel in $WHEEL_DIR: building mmcv $MMCV_VERSION with ops from source (measured: 13 CPU-minutes, 6.5 min on 2 cores; expect about $(( (13 + $(nproc) - 1) / $(nproc) )) min on $(nproc) cores)"
     SRC="$(mktemp -d)"
     "${PIP[@]}" download -q --no-deps --no-binary :all: --no-build-isolation -d "$SRC" "mmcv==$MMCV_VERSION"
     tar -xzf "$SRC"/mmcv-"$MMCV_VERSION".tar.gz -C "$SRC"
     # torch >= 2.10 headers need C++20; mmcv 2.1.0 hard-codes older standards.
     sed -i -e 's/-std=c++14/-std=c++20/g' -e 's/-std=c++17/-std=c++20/g' "$SRC/mmcv-$MMCV_VERSION/setup.py"
     say "compiling 77 C++ files; progress every 30 s, full log in $SRC/build.log"
+    # -g0: no debug information (Python's default flags carry -g, which makes the build much slower). setuptools
+    # *replaces* its flags with $CFLAGS/$CXXFLAGS, so pass Python's own flags (-O3 -DNDEBUG ...) followed by -g0.
+    PY_CFLAGS="$("$PY" -c "import sysconfig; print(sysconfig.get_config_var('CFLAGS') or '-O3')") -g0"
+    CFLAGS="$PY_CFLAGS" CXXFLAGS="$PY_CFLAGS" \
     MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
       "${PIP[@]}" wheel -v --no-deps --no-build-isolation -w "$SRC/dist" "$SRC/mmcv-$MMCV_VERSION" \
       > "$SRC/build.log" 2>&1 &
