@@ -1,6 +1,8 @@
-"""Symmetric InfoNCE: log(B) for identical features, open_clip's ClipLoss values, and correct gradients through the
-cross-process gather (2 processes, gloo)."""
+"""Symmetric InfoNCE: log(B) for identical features, open_clip's ClipLoss values, correct gradients through the
+cross-process gather (2 processes, gloo); the learnable temperature as open_clip keeps it (plain exp in the forward,
+clamped after each step by ClampLogitScaleHook)."""
 import math
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -10,6 +12,7 @@ from open_clip.loss import ClipLoss
 
 from align_core.contrastive import LearnableTemperature, symmetric_infonce
 from align_core.distributed import gather_with_grad
+from align_core.logit_scale_hook import ClampLogitScaleHook
 from conftest import free_port, join_gloo_group
 
 
@@ -28,13 +31,51 @@ def test_matches_open_clip_loss():
         symmetric_infonce(a, b[:, :4], scale)
 
 
-def test_learnable_temperature_is_clamped():
-    temp = LearnableTemperature(0.07)
-    assert temp().item() == pytest.approx(1 / 0.07, rel=1e-5)
-    with torch.no_grad():
-        temp.logit_scale.fill_(10.0)
-    assert temp().item() == pytest.approx(100.0)
+def _unrelated_pairs_loss(temperature: LearnableTemperature) -> torch.Tensor:
+    """Loss of pairs whose features are unrelated: a lower scale (higher temperature) lowers it."""
+    torch.manual_seed(0)
+    return symmetric_infonce(torch.randn(16, 8), torch.randn(16, 8), temperature())
 
+
+def test_temperature_at_the_cap_can_come_down():
+    temp = LearnableTemperature(0.01)  # scale 100, the cap, from the start
+    assert temp().item() == pytest.approx(100.0, rel=1e-5)
+    _unrelated_pairs_loss(temp).backward()
+    grad = temp.logit_scale.grad.item()
+    assert grad > 1e-3  # the loss falls when the scale falls
+    optimizer = torch.optim.SGD(temp.parameters(), lr=0.1)
+    optimizer.step()
+    assert temp().item() < 99.0
+
+
+def test_hook_clamps_after_the_step_and_gradient_survives_overshoot():
+    temp = LearnableTemperature(0.07)
+    with torch.no_grad():
+        temp.logit_scale.fill_(5.0)  # an optimizer step went past ln 100 (or a carried-over scale above the cap)
+    runner = SimpleNamespace(model=torch.nn.Sequential(temp), optim_wrapper=SimpleNamespace(_accumulative_counts=1))
+    hook = ClampLogitScaleHook()
+    hook.before_train(runner)
+    hook.after_train_iter(runner, 0)
+    assert temp.logit_scale.item() == pytest.approx(math.log(100), rel=1e-6)
+    with torch.no_grad():
+        temp.logit_scale.fill_(-1.0)
+    hook.after_train_iter(runner, 1)
+    assert temp.logit_scale.item() == 0.0  # lower bound: scale 1
+    temp2 = LearnableTemperature(0.07)
+    with torch.no_grad():
+        temp2.logit_scale.fill_(5.0)
+    _unrelated_pairs_loss(temp2).backward()
+    assert temp2.logit_scale.grad.item() > 1e-3  # not cut by a clamp inside the forward
+
+
+def test_hook_refuses_plain_accumulation_and_models_without_temperature():
+    temp = LearnableTemperature(0.07)
+    plain = SimpleNamespace(model=torch.nn.Sequential(temp), optim_wrapper=SimpleNamespace(_accumulative_counts=4))
+    with pytest.raises(ValueError, match='accumulative_counts=4 draws negatives from each micro-batch'):
+        ClampLogitScaleHook().before_train(plain)
+    empty = SimpleNamespace(model=torch.nn.Linear(2, 2), optim_wrapper=SimpleNamespace(_accumulative_counts=1))
+    with pytest.raises(ValueError, match='no LearnableTemperature'):
+        ClampLogitScaleHook().before_train(empty)
 
 
 def _worker(rank: int, world: int, port: int, weight: torch.Tensor, a_in: torch.Tensor, b_in: torch.Tensor,
