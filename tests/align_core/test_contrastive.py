@@ -1,5 +1,6 @@
 """Symmetric InfoNCE: log(B) for identical features, open_clip's ClipLoss values, correct gradients through the
-cross-process gather (2 processes, gloo); the learnable temperature as open_clip keeps it (plain exp in the forward,
+cross-process gather (2 processes, gloo), with equal and with unequal per-process batches (row counts gathered first,
+so the labels point at the right rows); the learnable temperature as open_clip keeps it (plain exp in the forward,
 clamped after each step by ClampLogitScaleHook)."""
 import math
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ from open_clip.loss import ClipLoss
 from align_core.contrastive import LearnableTemperature, symmetric_infonce
 from align_core.distributed import gather_with_grad
 from align_core.logit_scale_hook import ClampLogitScaleHook
+from align_core.uneven_gather import gather_uneven_with_grad
 from conftest import free_port, join_gloo_group
 
 
@@ -78,24 +80,38 @@ def test_hook_refuses_plain_accumulation_and_models_without_temperature():
         ClampLogitScaleHook().before_train(empty)
 
 
+UNEVEN = (5, 3)  # rows per process in the unequal case (a last, smaller batch)
+
+
+def _averaged_grad(weight: torch.Tensor, a: torch.Tensor, b: torch.Tensor, world: int) -> tuple:
+    """Gradient of the loss w.r.t. ``weight`` averaged over processes (what DDP does), and the local loss."""
+    w = weight.clone().requires_grad_(True)
+    loss = symmetric_infonce(a @ w, b, torch.tensor(5.0))
+    loss.backward()
+    grad = w.grad.clone()
+    dist.all_reduce(grad)
+    return grad / world, loss.detach()
+
+
 def _worker(rank: int, world: int, port: int, weight: torch.Tensor, a_in: torch.Tensor, b_in: torch.Tensor,
             out: dict) -> None:
     join_gloo_group(rank, world, port)
     try:
-        w = weight.clone().requires_grad_(True)
         half = a_in.shape[0] // world
         rows = slice(rank * half, (rank + 1) * half)
-        loss = symmetric_infonce(a_in[rows] @ w, b_in[rows], torch.tensor(5.0))
-        loss.backward()
-        grad = w.grad.clone()
-        dist.all_reduce(grad)  # what DDP does with the gradients: average over processes
-        out[rank] = (grad / world, loss.detach())
+        out[rank] = _averaged_grad(weight, a_in[rows], b_in[rows], world)
         gathered = gather_with_grad(torch.full((2, 1), float(rank)))
         assert gathered.flatten().tolist() == [0.0, 0.0, 1.0, 1.0]
+        start = sum(UNEVEN[:rank])
+        rows = slice(start, start + UNEVEN[rank])
+        out[f'uneven{rank}'] = _averaged_grad(weight, a_in[rows], b_in[rows], world)[0]
+        gathered, offset = gather_uneven_with_grad(torch.arange(UNEVEN[rank], dtype=torch.float)[:, None] + 10 * rank)
+        out[f'gathered{rank}'] = (gathered.flatten().tolist(), offset)
     finally:
         dist.destroy_process_group()
 
 
+@pytest.mark.timeout(240)
 def test_gradient_through_the_gather_equals_the_full_batch_gradient():
     torch.manual_seed(0)
     weight, a, b = torch.randn(8, 8), torch.randn(8, 8), torch.randn(8, 8)
@@ -107,4 +123,8 @@ def test_gradient_through_the_gather_equals_the_full_batch_gradient():
     mp.spawn(_worker, args=(2, free_port(), weight, a, b, out), nprocs=2, join=True)
     for rank in (0, 1):
         assert torch.allclose(out[rank][0], w.grad, atol=1e-6), rank
+        # 5 rows on rank 0, 3 on rank 1: the same full-batch gradient
+        assert torch.allclose(out[f'uneven{rank}'], w.grad, atol=1e-6), rank
     assert (out[0][1] + out[1][1]).item() / 2 == pytest.approx(full.item(), rel=1e-5)
+    assert out['gathered0'] == ([0.0, 1.0, 2.0, 3.0, 4.0, 10.0, 11.0, 12.0], 0)
+    assert out['gathered1'] == ([0.0, 1.0, 2.0, 3.0, 4.0, 10.0, 11.0, 12.0], 5)
