@@ -14,6 +14,7 @@ import text_align  # noqa: E402,F401
 from align_core.cli import run_tool  # noqa: E402
 from align_core.config_check import check_data_paths  # noqa: E402
 from align_core.tool_config import add_common_arguments, load_config  # noqa: E402
+from dense_align.engine import ReleasedCheckpointHook  # noqa: E402
 from mmengine.config import Config, ConfigDict  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -95,6 +96,7 @@ def main() -> None:
     def test() -> None:
         cfg = build_config(args)
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        runner.register_hook(ReleasedCheckpointHook())  # the authors' released files load directly (DenseCLIP, PixPro)
         runner.test()
 
     run_tool(test, debug=args.debug)

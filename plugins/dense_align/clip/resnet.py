@@ -10,7 +10,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from ..registration import register_model
 from ..shape_spec import ShapeSpec
 from .arch import resolve_arch
-from .pretrained_init import ClipPretrainedInitMixin
+from .pretrained_init import ClipPretrainedInitMixin, pretrained_to_init_cfg
 from .layers import AntiAliasBottleneck, DenseAttentionPool2d
 
 #: OpenAI CLIP ResNets: blocks per stage, stem width, joint-space width, pre-training image size.
@@ -44,13 +44,14 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
         norm_cfg: mmcv norm config for every norm layer.
         pos_interpolation: mode used to resize the attention pool's positional embedding to other input sizes.
         init_cfg: mmengine init config, e.g. ``dict(type='Pretrained', checkpoint=...)`` on a converted checkpoint.
+        pretrained: deprecated, as in mmseg/mmdet backbones: a path becomes a ``Pretrained`` ``init_cfg``.
     """
 
     def __init__(self, arch: Union[str, dict] = 'RN50', out_indices: Sequence[int] = (0, 1, 2, 3),
                  with_attnpool: bool = False, frozen_stages: int = -1, norm_eval: bool = False,
                  norm_cfg: dict = dict(type='BN', requires_grad=True), pos_interpolation: str = 'bicubic',
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+                 init_cfg: Optional[Union[dict, List[dict]]] = None, pretrained: Optional[str] = None) -> None:
+        super().__init__(init_cfg=pretrained_to_init_cfg(pretrained, init_cfg, type(self).__name__))
         arch = self.arch = resolve_arch(arch, CLIP_RESNET_ARCHS, 'CLIPResNet')
         if not set(out_indices) <= {0, 1, 2, 3}:
             raise ValueError(f'CLIPResNet: out_indices must be within 0..3, got {tuple(out_indices)}')

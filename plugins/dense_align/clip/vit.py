@@ -9,7 +9,7 @@ from torch import nn
 from ..registration import register_model
 from ..shape_spec import ShapeSpec
 from .arch import resolve_arch
-from .pretrained_init import ClipPretrainedInitMixin
+from .pretrained_init import ClipPretrainedInitMixin, pretrained_to_init_cfg
 from .layers import SimpleFeaturePyramid, Transformer, resize_pos_embed
 from .layers.windows import window_merge, window_padding_mask, window_partition
 
@@ -56,6 +56,7 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
         frozen_stages: -1 freezes nothing; 0 the patch/position embeddings and ``ln_pre``; k > 0 also blocks < k.
         pos_interpolation: mode used to resize the positional embedding to other input sizes.
         init_cfg: mmengine init config.
+        pretrained: deprecated, as in mmseg/mmdet backbones: a path becomes a ``Pretrained`` ``init_cfg``.
     """
 
     def __init__(self, arch: Union[str, dict] = 'ViT-B/16', out_indices: Optional[Sequence[int]] = None,
@@ -63,8 +64,9 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
                  act: str = 'quick_gelu', drop_path_rate: float = 0.0, with_cp: bool = False, window_size: int = 0,
                  global_attn_indexes: Sequence[int] = (), shifted_pass: bool = False,
                  shift_size: Optional[int] = None, frozen_stages: int = -1,
-                 pos_interpolation: str = 'bicubic', init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+                 pos_interpolation: str = 'bicubic', init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 pretrained: Optional[str] = None) -> None:
+        super().__init__(init_cfg=pretrained_to_init_cfg(pretrained, init_cfg, type(self).__name__))
         arch = self.arch = resolve_arch(arch, CLIP_VIT_ARCHS, 'CLIPViT')
         width, layers, patch = arch['width'], arch['layers'], arch['patch_size']
         if out_indices is None:

@@ -6,6 +6,7 @@ from .any_backbone import BackboneWithAttentionPool
 from .context_decoder import ContextDecoder
 from .language_guidance import LanguageGuidanceMixin, pixel_text_scores, resolve_class_names
 from .text_features import ContextAwarePrompting
+from . import released_checkpoint  # noqa: F401  (registers the raoyongming/DenseCLIP layout for tools/test.py)
 
 __all__ = ['BackboneWithAttentionPool', 'ContextDecoder', 'ContextAwarePrompting', 'LanguageGuidanceMixin',
            'pixel_text_scores', 'resolve_class_names']

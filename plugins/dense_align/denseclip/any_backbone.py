@@ -6,6 +6,7 @@ from mmengine.model import BaseModule
 from mmengine.registry import MODELS
 
 from ..clip.layers import DenseAttentionPool2d
+from ..clip.pretrained_init import pretrained_to_init_cfg
 from ..registration import register_model
 from ..shape_spec import ShapeSpec
 
@@ -26,12 +27,13 @@ class BackboneWithAttentionPool(BaseModule):
         num_heads: attention heads of the pool.
         grid: side of the pool's positional-embedding grid (resized to every input).
         init_cfg: mmengine init config.
+        pretrained: deprecated, as in mmseg/mmdet backbones: a path becomes a ``Pretrained`` ``init_cfg``.
     """
 
     def __init__(self, backbone: dict, in_channels: Sequence[int] = (256, 512, 1024, 2048),
                  strides: Sequence[int] = (4, 8, 16, 32), embed_dim: int = 1024, num_heads: int = 32, grid: int = 16,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+                 init_cfg: Optional[dict] = None, pretrained: Optional[str] = None) -> None:
+        super().__init__(init_cfg=pretrained_to_init_cfg(pretrained, init_cfg, type(self).__name__))
         if len(in_channels) != len(strides):
             raise ValueError(f'in_channels {tuple(in_channels)} and strides {tuple(strides)} differ in length')
         self.backbone = MODELS.build(backbone)

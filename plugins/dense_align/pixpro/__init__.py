@@ -13,6 +13,7 @@ from .model import PixPro
 from .momentum import cosine_momentum
 from .positive_pairs import cell_centres, positive_pair_mask
 from .propagation import PixelPropagation
+from . import released_checkpoint  # noqa: F401  (registers the zdaxie/PixPro layout for tools/test.py)
 from .two_views import PixProTwoViews
 from .view_boxes import sample_crop, view_box
 
