@@ -1,13 +1,17 @@
 """Deterministic generator of the embedded demo data: named shapes on varied backgrounds, in the real formats.
 
 One call writes, for each split, RGB images, semantic masks in mmseg's layout, COCO instance annotations (boxes and
-polygons, readable by pycocotools) and COCO-style captions (one per image), so mmseg's ``BaseSegDataset``, mmdet's
-``CocoDataset`` and their metrics read it unchanged::
+polygons, readable by pycocotools) and five captions per image in three forms (COCO captions JSON, one-row-per-caption
+CSV and JSONL, webdataset tar shards), so mmseg's ``BaseSegDataset``, mmdet's ``CocoDataset``, the image-text readers
+and their metrics read it unchanged::
 
     <root>/images/{train,val}/000000.png
     <root>/seg_masks/{train,val}/000000.png        uint8 labels: 0 background, i for CLASSES[i - 1]
     <root>/annotations/instances_{train,val}.json  COCO instances, category ids 1..len(CLASSES)
-    <root>/annotations/captions_{train,val}.json   COCO captions
+    <root>/annotations/captions_{train,val}.json   COCO captions, 5 per image (the first: 'a photo of ...')
+    <root>/annotations/captions_{train,val}.{csv,jsonl}  the same captions, one row per caption (filepath,caption)
+    <root>/shards/{train,val}/00000.tar ...        the same samples in the img2dataset layout (.png, .txt, .json)
+    <root>/shards/{train,val}.txt                  list of those shards, relative to <root>
     <root>/meta.json                               classes, palette and the generation parameters
 
 Objects never overlap, and masks are rasterised from the polygons by pycocotools, so each instance mask is exactly
@@ -24,6 +28,8 @@ import numpy as np
 from PIL import Image
 from pycocotools import mask as mask_utils
 
+from .image_text.caption_writers import write_caption_shards, write_caption_table
+
 #: Object classes: (shape, fill). Two squares and two circles differ only by texture, so colour alone is not enough.
 CLASSES: Tuple[str, ...] = ('red circle', 'green triangle', 'blue square', 'yellow star', 'striped square',
                             'dotted circle')
@@ -33,7 +39,7 @@ SEG_CLASSES: Tuple[str, ...] = ('background', ) + CLASSES
 SEG_PALETTE: Tuple[Tuple[int, int, int], ...] = ((0, 0, 0), (220, 40, 40), (40, 180, 60), (40, 80, 220),
                                                  (240, 210, 40), (160, 160, 160), (200, 120, 200))
 SPLITS = ('train', 'val')
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _SOLID_COLOURS = {'red': (220, 40, 40), 'green': (40, 180, 60), 'blue': (40, 80, 220), 'yellow': (240, 210, 40)}
 _NUMBER_WORDS = {1: 'a', 2: 'two', 3: 'three', 4: 'four'}
 
@@ -48,12 +54,14 @@ class DemoShapesSpec:
         size: image side in pixels (square images).
         max_objects: at most this many objects per image (at least one).
         seed: master seed; each image's content depends only on (seed, split, index).
+        num_shards: webdataset shards per split (fewer when a split has fewer images).
     """
     num_train: int = 256
     num_val: int = 64
     size: int = 64
     max_objects: int = 3
     seed: int = 0
+    num_shards: int = 4
 
 
 def _polygon(shape: str, cx: float, cy: float, radius: float, angle: float) -> np.ndarray:
@@ -125,6 +133,15 @@ def _caption(labels: Sequence[int]) -> str:
     return f'a photo of {listing}'
 
 
+def _captions(labels: Sequence[int]) -> List[str]:
+    """Five captions of one image (as COCO has five), the first one :func:`_caption`'s."""
+    first = _caption(labels)
+    listing = first[len('a photo of '):]
+    backwards = _caption(labels[::-1])[len('a photo of '):]
+    return [first, f'an image with {listing}', f'a picture showing {backwards}', f'{listing[0].upper()}{listing[1:]}.',
+            f'a synthetic scene containing {backwards}']
+
+
 def render_image(spec: DemoShapesSpec, split: str, index: int) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
     """Render one image deterministically.
 
@@ -176,6 +193,19 @@ def _coco_annotation(obj: dict, ann_id: int, image_id: int) -> dict:
                 segmentation=[obj['polygon'].reshape(-1).tolist()])
 
 
+def _write_caption_forms(root: str, split: str, images: List[dict], captions: List[dict], num_shards: int) -> None:
+    """The COCO captions of one split again as CSV, JSONL and tar shards (with a shard list file)."""
+    records = [dict(key=os.path.splitext(img['file_name'])[0], file=img['file_name'],
+                    image_file=os.path.join(root, 'images', split, img['file_name']),
+                    captions=[c['caption'] for c in captions if c['image_id'] == img['id']]) for img in images]
+    for ext in ('csv', 'jsonl'):
+        write_caption_table(os.path.join(root, 'annotations', f'captions_{split}.{ext}'), records)
+    if records:
+        shards = write_caption_shards(os.path.join(root, 'shards', split), records, num_shards)
+        with open(os.path.join(root, 'shards', f'{split}.txt'), 'w') as f:
+            f.writelines(os.path.relpath(path, root) + '\n' for path in shards)
+
+
 def generate_demo_shapes(root: str, spec: DemoShapesSpec = DemoShapesSpec()) -> Dict[str, int]:
     """Write the demo dataset under ``root`` (see the module docstring for the layout).
 
@@ -206,13 +236,15 @@ def generate_demo_shapes(root: str, spec: DemoShapesSpec = DemoShapesSpec()) -> 
             images.append(dict(id=image_id, file_name=name, width=spec.size, height=spec.size))
             for obj in objects:
                 instances.append(_coco_annotation(obj, len(instances) + 1, image_id))
-            captions.append(dict(id=image_id, image_id=image_id, caption=_caption([o['label'] for o in objects])))
+            for caption in _captions([o['label'] for o in objects]):
+                captions.append(dict(id=len(captions) + 1, image_id=image_id, caption=caption))
         info = dict(description='contrastive-align demo shapes', version=FORMAT_VERSION)
         files = dict(instances=dict(info=info, images=images, annotations=instances, categories=categories),
                      captions=dict(info=info, images=images, annotations=captions))  # COCO captions: no categories
         for kind, payload in files.items():
             with open(os.path.join(root, 'annotations', f'{kind}_{split}.json'), 'w') as f:
                 json.dump(payload, f)
+        _write_caption_forms(root, split, images, captions, spec.num_shards)
         counts[split] = num
     meta = dict(format_version=FORMAT_VERSION, classes=list(CLASSES), seg_classes=list(SEG_CLASSES),
                 seg_palette=[list(c) for c in SEG_PALETTE], spec=asdict(spec))
@@ -243,7 +275,10 @@ def is_generated(root: str, spec: DemoShapesSpec) -> bool:
             folder = os.path.join(root, sub, split)
             if not os.path.isdir(folder) or len(os.listdir(folder)) != num:
                 return False
-        for kind in ('instances', 'captions'):
-            if not os.path.isfile(os.path.join(root, 'annotations', f'{kind}_{split}.json')):
+        for name in ('instances.json', 'captions.json', 'captions.csv', 'captions.jsonl'):
+            kind, ext = name.split('.')
+            if not os.path.isfile(os.path.join(root, 'annotations', f'{kind}_{split}.{ext}')):
                 return False
+        if num and not os.path.isfile(os.path.join(root, 'shards', f'{split}.txt')):
+            return False
     return True
