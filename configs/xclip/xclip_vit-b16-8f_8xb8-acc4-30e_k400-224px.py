@@ -2,9 +2,12 @@
 # Paper top-1 / top-5 (4 clips x 3 crops): 83.8 / 95.7. Not trained here (needs GPUs and Kinetics-400).
 # - CLIP weights: OpenAI's ViT-B-16.pt (TorchScript archive, read without running code) for both towers.
 # - batch 256 = 8 GPUs x 8 clips x 4 accumulation steps, AMP; AdamW lr 8e-6 (x10 for message_/mit/prompts),
-#   betas (0.9, 0.98), wd 0.001 (none on 1-D params, biases, embeddings); 5 warm-up epochs, cosine to lr/100, 30 epochs.
+#   betas (0.9, 0.98), wd 0.001 (none on 1-D params, biases, embeddings); 30 epochs of timm's per-iteration
+#   CosineLRScheduler as the reference (one cosine over all 30 epochs from step 0 to 8e-8 for every group, the first
+#   5 epochs replaced by a linear warm-up from 0).
 # - Text tower and logit scale frozen; class prompt = the raw class name.
-# - Mixup 0.8 / CutMix 1.0 (switch 0.5), label smoothing 0.1; multi-scale crop, flip, colour jitter 0.8, grayscale 0.2.
+# - Mixup 0.8 / CutMix 1.0 (switch 0.5), label smoothing 0.1; TSN sampling with integer segments, multi-scale crop
+#   at 5 fixed positions, flip, colour jitter 0.8 (each frame its own factors), grayscale 0.2.
 # Data: data/kinetics400/{videos_train,videos_val}/..., annotations train.txt / val.txt ("path label"), and
 # kinetics_400_labels.csv ("id,name", X-CLIP's labels file).
 _base_ = '../_base_/default_runtime.py'
@@ -75,14 +78,14 @@ optim_wrapper = dict(
     constructor='XCLIPOptimWrapperConstructor',
     paramwise_cfg=dict(new_module_keys=('message_', 'mit.', 'prompts'), new_lr_mult=10.0))
 max_epochs = 30
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=5, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=5, end=max_epochs, eta_min_ratio=0.01,
-         convert_to_iter_based=True),
+param_scheduler = [  # timm CosineLRScheduler(t_initial=30 ep, lr_min=8e-8, warmup_t=5 ep, warmup_lr_init=0)
+    dict(type='TimmCosineLR', by_epoch=True, convert_to_iter_based=True, t_initial=max_epochs, warmup_t=5,
+         lr_min=8e-6 / 100, warmup_lr_init=0.0, step_lag=4),  # step_lag = accumulation steps (see TimmCosineLR)
 ]
 auto_scale_lr = dict(base_batch_size=256, enable=False)
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+custom_hooks = [dict(type='ClassNamesCheckHook')]
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=2, save_best='video/top1', rule='greater'))
 randomness = dict(seed=1024)

@@ -60,13 +60,14 @@ optim_wrapper = dict(
     constructor='XCLIPOptimWrapperConstructor',
     paramwise_cfg=dict(new_module_keys=('message_', 'mit.', 'prompts'), new_lr_mult=10.0),
     clip_grad=dict(max_norm=1.0))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=30),
-    dict(type='CosineAnnealingLR', by_epoch=False, begin=30, end=1000, eta_min=2e-6),
+param_scheduler = [  # the reference's timm schedule at this length: warm-up 30 iterations, cosine to lr / 100
+    dict(type='TimmCosineLR', by_epoch=False, t_initial=1000, warmup_t=30, lr_min=2e-6, warmup_lr_init=0.0,
+         step_lag=1),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000, val_interval=250)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+custom_hooks = [dict(type='ClassNamesCheckHook')]
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=250, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -15,8 +15,7 @@ test_dataloader = dict(dataset=dict(data_root=data_root, ann_file='val_split1.tx
 optim_wrapper = dict(accumulative_counts=2, optimizer=dict(lr=2e-6))
 max_epochs = 50
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=5, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=5, end=max_epochs, eta_min_ratio=0.01,
-         convert_to_iter_based=True),
+    dict(type='TimmCosineLR', by_epoch=True, convert_to_iter_based=True, t_initial=max_epochs, warmup_t=5,
+         lr_min=2e-6 / 100, warmup_lr_init=0.0, step_lag=2),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=10)

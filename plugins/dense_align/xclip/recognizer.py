@@ -78,6 +78,7 @@ class XCLIPRecognizer(BaseModel):
             class_names: names or an ``id,name`` class file.
         """
         names = resolve_class_names(class_names)
+        self.class_names_source = class_names if isinstance(class_names, str) else f'a list of {len(names)} names'
         prompts = [self.template.format(name) for name in names]
         for name, prompt in zip(names, prompts):
             ids = self.tokenizer.encode(prompt)
@@ -85,6 +86,40 @@ class XCLIPRecognizer(BaseModel):
                 raise ValueError(f'class name {name!r} needs {len(ids) + 2} tokens; the text encoder holds '
                                  f'{self.text_encoder.context_length}')
         self.class_names = names
+
+    def _check_blending(self) -> None:
+        """Mixup/CutMix targets must have one entry per class name."""
+        blending = getattr(self.data_preprocessor, 'blending', None)
+        if blending is not None and blending.num_classes != len(self.class_names):
+            raise ValueError(f'XCLIPRecognizer: data_preprocessor.blending.num_classes={blending.num_classes} but '
+                             f'model.class_names ({self.class_names_source}) has {len(self.class_names)} names; '
+                             'set num_classes to the number of class names')
+
+    def train_step(self, data: Union[dict, tuple, list], optim_wrapper) -> Dict[str, torch.Tensor]:
+        """mmengine's training step, after checking that the blending matches the class list.
+
+        Args:
+            data: a batch from the data loader.
+            optim_wrapper: the optimizer wrapper.
+
+        Returns:
+            The log variables.
+        """
+        self._check_blending()
+        return super().train_step(data, optim_wrapper)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args, **kwargs) -> None:
+        """Refuse a checkpoint of another model size, naming the first key whose shape differs (mmengine's
+        loader would only warn and train the mismatching weights from scratch). A temporal embedding for
+        another frame count is left to :class:`MultiFrameIntegration`, which names the frame counts."""
+        for key, own in self.state_dict().items():
+            theirs = state_dict.get(prefix + key)
+            if (isinstance(theirs, torch.Tensor) and theirs.shape != own.shape
+                    and key != 'mit.positional_embedding'):
+                raise ValueError(f'checkpoint key {prefix + key!r} has shape {tuple(theirs.shape)} but the model '
+                                 f'expects {tuple(own.shape)}: the checkpoint is of another model size (ViT arch, '
+                                 'width or embedding dim) than this config builds')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def class_text_embeddings(self) -> torch.Tensor:
         """(K, D) text embeddings of the class prompts (not normalised), cached while nothing changed."""

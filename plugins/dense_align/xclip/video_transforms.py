@@ -1,5 +1,5 @@
-"""Clip-consistent augmentations (one random draw per clip, applied to all its frames) and packing for X-CLIP."""
-from typing import List, Sequence, Tuple
+"""X-CLIP's video augmentations (crop and flip drawn once per clip, colour jitter per frame) and packing."""
+from typing import Callable, List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -39,10 +39,38 @@ class VideoResize(BaseTransform):
         return results
 
 
+def multi_scale_crop_candidates(h: int, w: int, size: int, scales: Sequence[float],
+                                max_wh_scale_gap: int) -> Tuple[List[Tuple[int, int]], Callable]:
+    """TSN's crop sizes and fixed offsets.
+
+    Args:
+        h: frame height.
+        w: frame width.
+        size: output side; a crop side within 2 pixels of it is snapped to it (as mmaction's ``MultiScaleCrop``).
+        scales: fractions of the short side.
+        max_wh_scale_gap: largest index gap between the width and the height scale.
+
+    Returns:
+        The (crop_w, crop_h) candidates, and a function of (crop_w, crop_h) giving the 5 (left, top) offsets:
+        upper left, upper right, lower left, lower right, centre, on a grid of a quarter of the free space.
+    """
+    sides = [int(min(h, w) * s) for s in scales]
+    sizes = [(size if abs(cw - size) < 3 else cw, size if abs(ch - size) < 3 else ch)
+             for i, ch in enumerate(sides) for j, cw in enumerate(sides) if abs(i - j) <= max_wh_scale_gap]
+
+    def offsets(crop_w: int, crop_h: int) -> List[Tuple[int, int]]:
+        w_step, h_step = (w - crop_w) // 4, (h - crop_h) // 4
+        return [(0, 0), (4 * w_step, 0), (0, 4 * h_step), (4 * w_step, 4 * h_step), (2 * w_step, 2 * h_step)]
+
+    return sizes, offsets
+
+
 @TRANSFORMS.register_module()
 class VideoMultiScaleCrop(BaseTransform):
-    """TSN's multi-scale crop: crop width and height each a scale of the short side (scales at most
-    ``max_wh_scale_gap`` apart), at a random position, resized to ``size`` x ``size``.
+    """TSN's multi-scale crop as X-CLIP uses it (mmaction ``MultiScaleCrop(random_crop=False)``): crop width
+    and height each a scale of the short side (scales at most ``max_wh_scale_gap`` apart; a side within 2 pixels
+    of ``size`` becomes ``size``), at one of 5 fixed positions (the corners and the centre), resized to ``size``
+    x ``size``; one draw per clip.
 
     Args:
         size: output side.
@@ -55,11 +83,12 @@ class VideoMultiScaleCrop(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         h, w = results['imgs'][0].shape[:2]
-        sides = [int(min(h, w) * s) for s in self.scales]
-        pairs = [(cw, ch) for i, cw in enumerate(sides) for j, ch in enumerate(sides) if abs(i - j) <= self.gap]
-        crop_w, crop_h = pairs[np.random.randint(len(pairs))]
-        top, left = np.random.randint(h - crop_h + 1), np.random.randint(w - crop_w + 1)
+        sizes, offsets = multi_scale_crop_candidates(h, w, self.size, self.scales, self.gap)
+        crop_w, crop_h = sizes[np.random.randint(len(sizes))]
+        candidates = offsets(crop_w, crop_h)
+        left, top = candidates[np.random.randint(len(candidates))]
         results['imgs'] = _resize(_crop(results['imgs'], top, left, crop_h, crop_w), self.size, self.size)
+        results['crop_bbox'] = np.array([left, top, left + crop_w, top + crop_h])
         results['img_shape'] = (self.size, self.size)
         return results
 
@@ -79,10 +108,12 @@ class VideoFlip(BaseTransform):
 
 @TRANSFORMS.register_module()
 class VideoColorJitter(BaseTransform):
-    """Colour jitter (one draw for the clip) with probability ``prob``, then grayscale with ``gray_prob``.
+    """With probability ``prob`` colour jitter on every frame, each frame with its own random factors (X-CLIP's
+    ``ColorJitter``: one torchvision ``ColorJitter`` call per frame); then, with ``gray_prob``, the whole clip in
+    grayscale.
 
     Args:
-        prob: probability of the jitter (X-CLIP 0.8).
+        prob: probability of the jitter (X-CLIP 0.8); drawn once per clip.
         brightness: as torchvision's ColorJitter.
         contrast: same.
         saturation: same.
@@ -101,7 +132,7 @@ class VideoColorJitter(BaseTransform):
             return results
         clip = torch.from_numpy(np.stack(results['imgs'])[..., ::-1].copy()).permute(0, 3, 1, 2)  # T, 3, H, W RGB
         if jitter:
-            clip = self.jitter(clip)  # a batch gets one set of factors
+            clip = torch.stack([self.jitter(frame) for frame in clip])  # new factors for every frame
         if gray:
             clip = TF.rgb_to_grayscale(clip, num_output_channels=3)
         results['imgs'] = list(clip.permute(0, 2, 3, 1).numpy()[..., ::-1].copy())

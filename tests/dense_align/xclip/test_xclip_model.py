@@ -112,3 +112,18 @@ def test_checkpoint_for_other_frame_counts_is_refused_by_name():
 def test_class_names_longer_than_the_context_are_refused():
     with pytest.raises(ValueError, match='needs .* tokens'):
         tiny_model(class_names=['a very long class name ' * 3])
+
+
+def test_predict_averages_the_softmax_over_views():
+    from mmengine.structures import BaseDataElement
+    model = tiny_model().eval()
+    views = torch.stack([videos(batch=3, seed=s) for s in range(2)])  # (2 videos, 3 views, T, 3, H, W)
+    samples = [BaseDataElement() for _ in range(2)]
+    with torch.no_grad():
+        predicted = model(views, samples, mode='predict')
+        per_view = torch.stack([model(views[:, v], mode='tensor')[:, 0] for v in range(3)], dim=1)  # (2, 3, K)
+    expected = per_view.softmax(dim=-1).mean(dim=1)
+    for sample, score in zip(predicted, expected):
+        torch.testing.assert_close(sample.pred_score, score)
+        assert int(sample.pred_label) == int(score.argmax())
+    assert not torch.allclose(expected, per_view.mean(dim=1).softmax(dim=-1))  # scores, not logits, are averaged

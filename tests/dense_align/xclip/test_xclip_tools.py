@@ -42,7 +42,9 @@ def test_zero_shot_test_with_unseen_class_names(trained, tmp_path):
     (tmp_path / 'unseen.csv').write_text(unseen)
     out = tmp_path / 'predictions.pkl'
     result = run_tool(['tools/test.py', CONFIG, work / 'iter_4.pth', '--work-dir', work / 'zero_shot', '--out', out,
-                       '--cfg-options'] + data_options(root) + [f'model.class_names={tmp_path}/unseen.csv'])
+                       '--cfg-options'] + data_options(root) + [
+                           f'model.class_names={tmp_path}/unseen.csv',  # the model and the test set both
+                           f'test_dataloader.dataset.class_file={tmp_path}/unseen.csv'])
     assert result.returncode == 0, result.stderr[-3000:]
     output = result.stdout + result.stderr
     assert 'video/top1' in output and 'video/top5' in output
