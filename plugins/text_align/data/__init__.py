@@ -4,8 +4,11 @@ from .beir_dataset import BEIRDataset
 from .collate import tokenize_collate
 from .independent_crops import independent_crops_collate, random_crop
 from .no_duplicates_sampler import NoDuplicatesBatchSampler
-from .shipped_corpora import LeeDocumentSimilarity, gensim_test_data, resolve_data_path
+from .kfold import fold_split, stratified_folds
+from .shipped_corpora import (LeeDocumentSimilarity, SameLabelPairs, gensim_test_data, read_labelled_sentences,
+                              resolve_data_path)
 from .text_datasets import NLITripletDataset, SentenceCorpus, TextPairDataset, read_records
 
-__all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'gensim_test_data', 'resolve_data_path', 'load_beir', 'tokenize_collate', 'independent_crops_collate', 'random_crop', 'NoDuplicatesBatchSampler', 'NLITripletDataset', 'SentenceCorpus',
+__all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'SameLabelPairs', 'read_labelled_sentences', 'fold_split',
+           'stratified_folds', 'gensim_test_data', 'resolve_data_path', 'load_beir', 'tokenize_collate', 'independent_crops_collate', 'random_crop', 'NoDuplicatesBatchSampler', 'NLITripletDataset', 'SentenceCorpus',
            'TextPairDataset', 'read_records']

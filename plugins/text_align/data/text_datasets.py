@@ -108,6 +108,7 @@ class SentenceCorpus(TextPairDataset):
         min_chars: shortest kept line.
         max_items: keep at most this many (0: all).
         split_sentences: split each line into sentences (at ``.``, ``!``, ``?`` followed by a space).
+            Each sentence keeps the index of its line as ``document`` (for ``SimCSE(group_key='document')``).
         **kwargs: passed to :class:`TextPairDataset`.
     """
 
@@ -126,7 +127,8 @@ class SentenceCorpus(TextPairDataset):
             with open(path, encoding='utf-8', errors='replace') as f:
                 rows = [dict(text=line.strip()) for line in f]
         if self.split_sentences:
-            rows = [dict(text=part) for r in rows for part in re.split(r'(?<=[.!?])\s+', str(r['text']))]
+            rows = [dict(text=part, document=doc) for doc, r in enumerate(rows)
+                    for part in re.split(r'(?<=[.!?])\s+', str(r['text']))]
         rows = [r for r in rows if len(str(r['text']).strip()) >= self.min_chars]
         if self.max_items:
             rows = rows[:self.max_items]

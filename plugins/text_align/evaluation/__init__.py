@@ -1,8 +1,14 @@
 """Evaluation of text embeddings: STS correlations, retrieval metrics and search, linear-probe classification."""
 from .classification import linear_probe_accuracy
+from .document_similarity import lee_documents, lee_similarity
+from .eval_length import encode_for_evaluation, evaluation_length, evaluation_max_length, token_lengths
+from .label_metrics import held_out_label_scores, knn_accuracy, same_label_map
+from .paired_folds import paired_by_fold
 from .retrieval import retrieval_metrics, run_from_search, search
 from .retrieval_metric import RetrievalMetric
 from .sts import STSMetric, cosine_rows, sts_correlations
 
-__all__ = ['linear_probe_accuracy', 'RetrievalMetric', 'retrieval_metrics', 'run_from_search', 'search', 'STSMetric', 'cosine_rows',
+__all__ = ['linear_probe_accuracy', 'lee_documents', 'lee_similarity', 'encode_for_evaluation', 'evaluation_length',
+           'evaluation_max_length', 'token_lengths', 'held_out_label_scores', 'knn_accuracy', 'same_label_map',
+           'paired_by_fold', 'RetrievalMetric', 'retrieval_metrics', 'run_from_search', 'search', 'STSMetric', 'cosine_rows',
            'sts_correlations']
