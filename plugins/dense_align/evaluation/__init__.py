@@ -1,5 +1,7 @@
 """Metrics shared by dense_align methods."""
 from .image_text_metric import ImageTextMetric, retrieval_recalls
 from .video_accuracy import VideoAccuracy, topk_accuracy
+from .zero_shot_classification import ZeroShotAccuracy, resolve_class_names, resolve_templates, zero_shot_classifier
 
-__all__ = ['ImageTextMetric', 'retrieval_recalls', 'VideoAccuracy', 'topk_accuracy']
+__all__ = ['ImageTextMetric', 'retrieval_recalls', 'VideoAccuracy', 'topk_accuracy', 'ZeroShotAccuracy',
+           'resolve_class_names', 'resolve_templates', 'zero_shot_classifier']

@@ -1,4 +1,4 @@
-"""Image-text retrieval recall and zero-shot classification accuracy."""
+"""Image-text retrieval recall with several captions per image (the CLIP_benchmark protocol)."""
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -7,30 +7,37 @@ from mmengine.evaluator import BaseMetric
 from ..registry import METRICS
 
 
-def retrieval_recalls(image_embed: torch.Tensor, text_embed: torch.Tensor, captions: Sequence[str],
+def retrieval_recalls(image_embed: torch.Tensor, text_embed: torch.Tensor, text_image_index: Sequence[int],
                       ks: Sequence[int] = (1, 5, 10)) -> Dict[str, float]:
-    """Recall@k of image->text and text->image retrieval with one caption per image.
+    """Recall@k of image->text and text->image retrieval, each image with any number of captions.
 
-    A retrieved caption counts as correct when its text equals the query image's caption (generated data repeats
-    captions word for word), and a retrieved image when its caption equals the query text.
+    A caption's positive is the image it belongs to (``text_image_index``). Image->text: an image is a hit at k
+    when any of its captions is among the k captions closest to it. Text->image: a caption is a hit when its image
+    is among the k closest images. Each recall is averaged over the queries (images, resp. captions), as
+    CLIP_benchmark's ``zeroshot_retrieval`` and the CLIP papers compute it; caption texts play no part, so two
+    images with the same caption text are different answers.
 
     Args:
         image_embed: (N, D) L2-normalised image embeddings.
-        text_embed: (N, D) L2-normalised caption embeddings, row i pairs with image i.
-        captions: the N caption texts.
-        ks: recall cut-offs.
+        text_embed: (M, D) L2-normalised caption embeddings.
+        text_image_index: (M, ) index in ``image_embed`` of each caption's image.
+        ks: recall cut-offs; a k above the number of candidates counts as all of them.
 
     Returns:
         ``{'i2t_R@k': %, 't2i_R@k': %, ...}``.
     """
-    ids = {c: i for i, c in enumerate(dict.fromkeys(captions))}
-    group = torch.tensor([ids[c] for c in captions])
-    same = group[:, None] == group[None, :]
-    sims = image_embed @ text_embed.t()
+    index = torch.as_tensor(list(text_image_index), dtype=torch.long)
+    if index.numel() != text_embed.shape[0]:
+        raise ValueError(f'retrieval_recalls: {text_embed.shape[0]} captions but {index.numel()} image indices')
+    if index.numel() and (index.min() < 0 or index.max() >= image_embed.shape[0]):
+        raise ValueError(f'retrieval_recalls: image indices must lie in [0, {image_embed.shape[0]})')
+    positive = torch.zeros(text_embed.shape[0], image_embed.shape[0], dtype=torch.bool)
+    positive[torch.arange(index.numel()), index] = True
+    scores = text_embed.float() @ image_embed.float().t()
     out = {}
-    for name, scores in (('i2t', sims), ('t2i', sims.t())):
-        order = scores.argsort(dim=1, descending=True)
-        hits = torch.gather(same, 1, order)
+    for name, s, pos in (('i2t', scores.t(), positive.t()), ('t2i', scores, positive)):
+        order = s.topk(min(max(ks), s.shape[1]), dim=1).indices
+        hits = torch.gather(pos, 1, order)
         for k in ks:
             out[f'{name}_R@{k}'] = 100.0 * hits[:, :k].any(dim=1).float().mean().item()
     return out
@@ -38,7 +45,10 @@ def retrieval_recalls(image_embed: torch.Tensor, text_embed: torch.Tensor, capti
 
 @METRICS.register_module()
 class ImageTextMetric(BaseMetric):
-    """Retrieval recall (R@1/5/10 both ways) and, where labels and scores exist, zero-shot top-1 accuracy.
+    """Image->text and text->image retrieval recall over the whole evaluation set, every caption of every image.
+
+    Each prediction holds ``image_embed`` (D, ) and ``text_embed`` (n_i, D) with that image's captions (a (D, )
+    embedding counts as one caption); the text-to-image index is built from the prediction order.
 
     Args:
         ks: recall cut-offs.
@@ -53,22 +63,20 @@ class ImageTextMetric(BaseMetric):
         self.ks = tuple(ks)
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
-        """Keep the embeddings, caption, label and scores of each prediction."""
-        self.results.extend(dict(sample) for sample in data_samples)
+        """Keep the image and caption embeddings of each prediction."""
+        for sample in data_samples:
+            if sample.get('text_embed') is None:
+                raise ValueError('ImageTextMetric: a prediction has no text_embed; the dataset must give captions')
+            text = sample['text_embed']
+            self.results.append((sample['image_embed'], text[None] if text.dim() == 1 else text))
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+    def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
         """Args:
-            results: the kept predictions of the whole dataset.
+            results: (image embedding, caption embeddings) of every image.
 
         Returns:
-            Recalls and, when available, ``zero_shot_top1``.
+            The recalls.
         """
-        metrics = retrieval_recalls(torch.stack([r['image_embed'] for r in results]),
-                                    torch.stack([r['text_embed'] for r in results]), [r['caption'] for r in results],
-                                    self.ks)
-        labelled = [r for r in results if r.get('zero_shot_scores') is not None and r['gt_label'] >= 0]
-        if labelled:
-            pred = torch.stack([r['zero_shot_scores'] for r in labelled]).argmax(dim=1)
-            gt = torch.tensor([r['gt_label'] for r in labelled])
-            metrics['zero_shot_top1'] = 100.0 * (pred == gt).float().mean().item()
-        return metrics
+        index = [i for i, (_, text) in enumerate(results) for _ in range(text.shape[0])]
+        return retrieval_recalls(torch.stack([image for image, _ in results]),
+                                 torch.cat([text for _, text in results]), index, self.ks)
