@@ -1,6 +1,7 @@
 # PixPro on the embedded demo images (python tools/data/generate_demo_shapes.py): ResNet-18 at 96 px, batch 8, 20
 # iterations, a CPU run of about a minute that checks the whole pipeline; then export the encoder with
-# tools/model_converters/pixpro_export.py. Settings follow the paper's recipe at this scale (lr 1.0 x batch / 256).
+# tools/model_converters/pixpro_export.py. Settings follow the paper's recipe at this scale (lr 1.0 x batch / 256,
+# scaled by `auto_scale_lr` from the base config to the real batch: 8 / 256 on one process).
 _base_ = './pixpro_r50_8xb128-lars-100e_in1k.py'
 data_root = 'data/demo_shapes/'
 model = dict(backbone=dict(depth=18), in_channels=512, hidden_channels=512, out_channels=128,
@@ -10,7 +11,7 @@ train_dataloader = dict(batch_size=8, num_workers=2, pin_memory=False, sampler=d
                         dataset=dict(data_root=data_root, data_prefix=dict(img='images/train'),
                                      pipeline=train_pipeline))
 optim_wrapper = dict(type='OptimWrapper', _delete_=True,
-                     optimizer=dict(type='LARS', lr=8 / 256, momentum=0.9, weight_decay=1e-5))
+                     optimizer=dict(type='LARS', lr=1.0, momentum=0.9, weight_decay=1e-5))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=5),
     dict(type='CosineAnnealingLR', by_epoch=False, begin=5, end=20, eta_min=1e-6),

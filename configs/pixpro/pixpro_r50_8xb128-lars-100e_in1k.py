@@ -1,7 +1,8 @@
 # PixPro pre-training of a ResNet-50 on ImageNet-1k (train images, no labels), the paper's 100-epoch recipe:
-# 8 GPUs x 128 = batch 1024, LARS lr 4.0 (1.0 x batch / 256), weight decay 1e-5 (none on biases/norms), 5 warm-up
-# epochs from lr/100 then cosine to 1e-6, gamma 2, T 0.7, momentum 0.99 -> 1, BYOL augmentations at 224 px, SyncBN,
-# zero-initialised last BN of each block. Paper transfer numbers from this recipe (ResNet-50, 100 epochs):
+# 8 GPUs x 128 = batch 1024, LARS lr 1.0 x total batch / 256 = 4.0 (`auto_scale_lr` scales the base lr 1.0 by the
+# real batch, GPUs x batch_size, as the reference's main_pretrain.py does), weight decay 1e-5 (none on biases/norms),
+# 5 warm-up epochs from lr/100 then cosine to 1e-6, gamma 2, T 0.7, momentum 0.99 -> 1, BYOL augmentations at 224 px,
+# SyncBN, zero-initialised last BN of each block. Paper transfer numbers from this recipe (ResNet-50, 100 epochs):
 #   COCO Mask R-CNN R50-FPN 1x: 40.8 box AP / 36.8 mask AP   (transfer/mask-rcnn_r50-pixpro_fpn_syncbn-1x_coco.py)
 #   VOC07+12 Faster R-CNN R50-C4 24k: 58.8 AP (COCO-style)  (transfer/faster-rcnn_r50-pixpro-c4_syncbn-24k_voc0712.py)
 # Export the encoder afterwards: python tools/model_converters/pixpro_export.py <ckpt> pixpro_r50.pth
@@ -33,14 +34,14 @@ train_dataloader = dict(
     dataset=dict(type='UnlabeledImageFolder', data_root=data_root, data_prefix=dict(img='train'),
                  pipeline=train_pipeline))
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic',
-                     optimizer=dict(type='LARS', lr=4.0, momentum=0.9, weight_decay=1e-5, eta=0.001,
+                     optimizer=dict(type='LARS', lr=1.0, momentum=0.9, weight_decay=1e-5, eta=0.001,
                                     exclude_1d=True))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=warmup_epochs, convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', by_epoch=True, begin=warmup_epochs, end=max_epochs, eta_min=1e-6,
          convert_to_iter_based=True),
 ]
-auto_scale_lr = dict(base_batch_size=1024, enable=False)
+auto_scale_lr = dict(base_batch_size=256, enable=True)  # lr = 1.0 x (GPUs x batch_size) / 256
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
 env_cfg = dict(cudnn_benchmark=True)

@@ -5,7 +5,9 @@ process: the pixel-level overhead as a ratio (PixPro / BYOL; > 1 means PixPro is
 
 Both steps are forward + backward + LARS update of the same model class: PixPro with the pixel-propagation loss
 (paper settings: 4096-256 projector, gamma 2, T 0.7), BYOL with only the instance branch (projector + predictor on
-the pooled C5), both with the momentum encoder. Peak memory is reported on CUDA only.
+the pooled C5), both with the momentum encoder. The model builds only the branches its loss weights use, so the
+BYOL step has no pixel projector or propagation module (neither online nor momentum). Peak memory is reported on
+CUDA only.
 """
 import argparse
 import os.path as osp
@@ -45,6 +47,7 @@ def training_step(loss_weights: dict, depth: int, batch: int, size: int, device:
         sum(v for k, v in losses.items() if k.startswith('loss')).backward()
         optimizer.step()
 
+    step.model = model
     return step
 
 
@@ -61,6 +64,8 @@ def main() -> None:
 
     pixpro = training_step(dict(propagation=1.0), args.depth, args.batch, args.size, args.device)
     byol = training_step(dict(propagation=0.0, instance=1.0), args.depth, args.batch, args.size, args.device)
+    assert not hasattr(byol.model, 'projector'), 'the BYOL step must not build the pixel projector'
+
     t_pix, t_byol, m_pix, m_byol = measure_pair(pixpro, byol, args.reps, args.device)
     print(f'ResNet-{args.depth}, {args.batch} x 2 views of {args.size} px, {args.device}, median of {args.reps}')
     print(f'{"step":<8}{"images/s":>10}{"peak MiB":>10}')

@@ -4,6 +4,9 @@
 # whose `mAP` is the mean over thresholds and AP50 / AP75 the paper's other two columns.
 # Paper (ResNet-50): 58.8 AP / 83.0 AP50 / 66.5 AP75 at 100 pre-training epochs, 60.2 / 83.8 / 67.7 at 400.
 # Left out: detectron2's extra BN after res5 (Res5ROIHeadsExtraNorm). Not trained here (needs GPUs and VOC).
+# Not reproduced: detectron2's TEST.PRECISE_BN (the reference configs recompute every BN's running statistics
+# over 200 training batches before each evaluation); mmdet 3.x has no such hook, so evaluation uses the
+# running averages of training (SyncBN momentum 0.1).
 _base_ = 'mmdet::pascal_voc/faster-rcnn_r50-caffe-c4_ms-18k_voc0712.py'
 pretrained = 'work_dirs/pixpro_r50_8xb128-lars-100e_in1k/pixpro_r50_mmdet.pth'
 norm_cfg = dict(type='SyncBN', requires_grad=True)

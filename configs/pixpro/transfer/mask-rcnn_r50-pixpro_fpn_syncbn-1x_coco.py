@@ -2,6 +2,9 @@
 # FPN and a 4conv1fc box head, no frozen stages, multi-scale training 640-800, RGB normalisation.
 # Paper (ResNet-50, 100 pre-training epochs): 40.8 box AP / 36.8 mask AP; 41.3 / 37.1 with the instance branch;
 # 400 epochs with the instance branch: 41.4 / 37.4. Not trained here (needs GPUs and COCO).
+# Not reproduced: detectron2's TEST.PRECISE_BN (the reference configs recompute every BN's running statistics
+# over 200 training batches before each evaluation); mmdet 3.x has no such hook, so evaluation uses the
+# running averages of training (SyncBN momentum 0.1).
 # Set `pretrained` to the file written by tools/model_converters/pixpro_export.py.
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
 pretrained = 'work_dirs/pixpro_r50_8xb128-lars-100e_in1k/pixpro_r50_mmdet.pth'

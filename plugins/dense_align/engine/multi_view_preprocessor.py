@@ -44,5 +44,8 @@ class MultiViewDataPreprocessor(BaseDataPreprocessor):
             inputs = torch.stack(list(inputs))
         if inputs.dim() != 4 + self.view_dims or inputs.shape[-3] != 3:
             raise ValueError(f'{type(self).__name__}: expected {layout} inputs, got {tuple(inputs.shape)}')
+        if inputs.is_floating_point() and inputs.numel() and inputs.min() >= 0 and inputs.max() <= 1:
+            raise ValueError(f'{type(self).__name__}: inputs are floats in [0, 1], but mean/std are on the 0-255 '
+                             'scale: pass uint8 images (0-255) as the pipeline gives them')
         inputs = (inputs.float() - self.mean) / self.std
         return dict(inputs=inputs, data_samples=data.get('data_samples'))

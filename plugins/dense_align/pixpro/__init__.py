@@ -8,7 +8,7 @@ from ..engine import MultiViewDataPreprocessor  # re-exported: PixPro's default 
 from .export import online_encoder_state, to_detectron2
 from .image_folder import UnlabeledImageFolder
 from .lars import LARS
-from .losses import pixcontrast_loss, propagation_consistency_loss
+from .losses import pixcontrast_loss, pixcontrast_per_image, propagation_consistency_loss
 from .model import PixPro
 from .momentum import cosine_momentum
 from .positive_pairs import cell_centres, positive_pair_mask
@@ -18,5 +18,5 @@ from .two_views import PixProTwoViews
 from .view_boxes import sample_crop, view_box
 
 __all__ = ['MultiViewDataPreprocessor', 'online_encoder_state', 'to_detectron2', 'UnlabeledImageFolder', 'LARS',
-           'pixcontrast_loss', 'propagation_consistency_loss', 'PixPro', 'cosine_momentum', 'cell_centres',
-           'positive_pair_mask', 'PixelPropagation', 'PixProTwoViews', 'sample_crop', 'view_box']
+           'pixcontrast_loss', 'pixcontrast_per_image', 'propagation_consistency_loss', 'PixPro', 'cosine_momentum',
+           'cell_centres', 'positive_pair_mask', 'PixelPropagation', 'PixProTwoViews', 'sample_crop', 'view_box']

@@ -5,6 +5,7 @@ from typing import Dict
 import torch
 
 ONLINE_PREFIX = 'backbone.'
+MOMENTUM_PREFIX = 'momentum_backbone.'
 
 
 def online_encoder_state(state_dict: Dict[str, torch.Tensor], source: str = 'checkpoint') -> Dict[str, torch.Tensor]:
@@ -18,14 +19,21 @@ def online_encoder_state(state_dict: Dict[str, torch.Tensor], source: str = 'che
         mmdet/mmseg ``ResNet`` state dict (``conv1.weight``, ``layer1.0.bn1.weight``, ``layer1.0.downsample.0...``).
 
     Raises:
-        KeyError: no key starts with ``backbone.``.
+        KeyError: not a PixPro checkpoint (no ``backbone.*`` or no ``momentum_backbone.*`` keys, e.g. a detector's),
+            or an encoder that is not a torchvision-style ResNet (a deep stem, ``stem.*``, as in ResNetV1c); the
+            message names the key prefixes or keys found.
     """
     state_dict = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state_dict.items()}
     encoder = {k[len(ONLINE_PREFIX):]: v for k, v in state_dict.items() if k.startswith(ONLINE_PREFIX)}
-    if not encoder:
-        sample = ', '.join(list(state_dict)[:5])
-        raise KeyError(f'{source}: no "{ONLINE_PREFIX}*" keys, so this is not a PixPro checkpoint (first keys: '
-                       f'{sample})')
+    if not encoder or not any(k.startswith(MOMENTUM_PREFIX) for k in state_dict):
+        prefixes = sorted({k.split('.')[0] for k in state_dict})
+        raise KeyError(f'{source}: expected "{ONLINE_PREFIX}*" and "{MOMENTUM_PREFIX}*" keys, so this is not a PixPro '
+                       f'checkpoint (top-level names found: {", ".join(prefixes[:8]) or "none"})')
+    if 'conv1.weight' not in encoder:
+        stem = [k for k in encoder if not k.startswith('layer')][:3]
+        raise KeyError(f'{source}: the encoder has no "{ONLINE_PREFIX}conv1.weight"; found stem keys {stem}. The '
+                       'export and the transfer configs expect a torchvision-style ResNet stem (conv1/bn1), not a '
+                       'deep stem (ResNetV1c "stem.*")')
     return encoder
 
 

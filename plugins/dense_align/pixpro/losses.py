@@ -20,10 +20,12 @@ def propagation_consistency_loss(pred: torch.Tensor, target: torch.Tensor, mask:
     return -2 * per_image.mean()
 
 
-def pixcontrast_loss(q: torch.Tensor, k: torch.Tensor, mask: torch.Tensor, temperature: float = 0.3) -> torch.Tensor:
-    """InfoNCE over pixels: each query pixel with positives against its positive and negative key pixels.
+def pixcontrast_per_image(q: torch.Tensor, k: torch.Tensor, mask: torch.Tensor,
+                          temperature: float = 0.3) -> torch.Tensor:
+    """PixContrast of one direction (paper Eq. 2), one value per image.
 
-    ``-log(sum_pos exp(cos / t) / sum_all exp(cos / t))``, averaged over the query pixels that have a positive.
+    For each query pixel ``i`` with at least one positive: ``-log(sum_pos exp(cos / t) / sum_all exp(cos / t))``
+    over the key pixels of the same image (the non-positives are its negatives); averaged over those query pixels.
 
     Args:
         q: (N, C, Hq, Wq) online features of one view.
@@ -32,14 +34,37 @@ def pixcontrast_loss(q: torch.Tensor, k: torch.Tensor, mask: torch.Tensor, tempe
         temperature: softmax temperature.
 
     Returns:
-        Scalar loss; 0 (with a gradient path) when no query pixel has a positive.
+        (N,) per-image loss; 0 for an image whose views do not overlap.
     """
     q = F.normalize(q.flatten(2), dim=1)
     k = F.normalize(k.flatten(2), dim=1)
     logits = torch.bmm(q.transpose(1, 2), k) / temperature  # N, HWq, HWk
-    log_all = torch.logsumexp(logits, dim=2)
-    log_pos = torch.logsumexp(logits.masked_fill(~mask, float('-inf')), dim=2)
-    has_pos = mask.any(dim=2)
-    if not has_pos.any():
-        return logits.sum() * 0
-    return (log_all - log_pos)[has_pos].mean()
+    has_pos = mask.any(dim=2)  # N, HWq
+    # a finite fill, not -inf: rows without positives stay finite and give no NaN gradient
+    log_pos = torch.logsumexp(logits.masked_fill(~mask, torch.finfo(logits.dtype).min), dim=2)
+    per_pixel = torch.where(has_pos, torch.logsumexp(logits, dim=2) - log_pos, logits.new_zeros(()))
+    return per_pixel.sum(dim=1) / has_pos.sum(dim=1).clamp(min=1)
+
+
+def pixcontrast_loss(q_1: torch.Tensor, k_2: torch.Tensor, q_2: torch.Tensor, k_1: torch.Tensor,
+                     mask_12: torch.Tensor, temperature: float = 0.3) -> torch.Tensor:
+    """Symmetric PixContrast as the paper describes it: per image, the mean over view-1 pixels in the overlap and the
+    mean over view-2 pixels, averaged; then the mean over the image pairs whose views overlap.
+
+    Args:
+        q_1: (N, C, H, W) online features of view 1.
+        k_2: (N, C, H, W) momentum features of view 2.
+        q_2: (N, C, H, W) online features of view 2.
+        k_1: (N, C, H, W) momentum features of view 1.
+        mask_12: (N, HW, HW) positives between view-1 (rows) and view-2 (columns) cells.
+        temperature: softmax temperature.
+
+    Returns:
+        Scalar loss; 0 (with a gradient path) when no image pair overlaps.
+    """
+    per_image = (pixcontrast_per_image(q_1, k_2, mask_12, temperature) +
+                 pixcontrast_per_image(q_2, k_1, mask_12.transpose(1, 2), temperature)) / 2
+    overlap = mask_12.flatten(1).any(dim=1)
+    if not overlap.any():
+        return per_image.sum() * 0
+    return per_image[overlap].mean()

@@ -24,6 +24,21 @@ def last_feature(feats: Union[torch.Tensor, Tuple[torch.Tensor, ...]]) -> torch.
     return feats[-1] if isinstance(feats, (list, tuple)) else feats
 
 
+def check_settings(weights: Dict[str, float], pos_ratio: float, momentum: float, temperature: float) -> None:
+    """Raise a ``ValueError`` naming the first PixPro argument out of its range."""
+    bad = {k: w for k, w in weights.items() if not (isinstance(w, (int, float)) and 0 <= w < float('inf'))}
+    if bad:
+        raise ValueError(f'PixPro: loss_weights must be finite and >= 0, got {bad}')
+    if not any(w > 0 for w in weights.values()):
+        raise ValueError(f'PixPro: at least one of loss_weights {weights} must be positive')
+    if not pos_ratio > 0:
+        raise ValueError(f'PixPro: pos_ratio must be > 0, got {pos_ratio}')
+    if not 0 <= momentum <= 1:
+        raise ValueError(f'PixPro: base_momentum must be in [0, 1], got {momentum}')
+    if not temperature > 0:
+        raise ValueError(f'PixPro: pixcontrast_temperature must be > 0, got {temperature}')
+
+
 @MODELS.register_module()
 class PixPro(BaseModel):
     """Online encoder + projector + pixel propagation; momentum (key) encoder + projector updated by a cosine EMA.
@@ -35,11 +50,14 @@ class PixPro(BaseModel):
         hidden_channels: projector hidden width (4096).
         out_channels: projector output channels (256).
         propagation: :class:`PixelPropagation` settings (``transform_layers``, ``gamma``).
-        pos_ratio: T, the positive-pair distance threshold in feature-bin diagonals (0.7).
-        base_momentum: EMA momentum at the first iteration (0.99); it rises to 1 on a cosine over training.
-        loss_weights: weights of ``propagation`` (pixel propagation), ``pixcontrast`` and ``instance`` (the BYOL
-            branch); a weight of 0 skips that branch entirely.
-        pixcontrast_temperature: PixContrast softmax temperature.
+        pos_ratio: T, the positive-pair distance threshold in feature-bin diagonals (0.7), > 0.
+        base_momentum: EMA momentum at the first iteration (0.99), in [0, 1]; it rises to 1 on a cosine over training.
+        loss_weights: non-negative weights of ``propagation`` (pixel propagation), ``pixcontrast`` and ``instance``
+            (the BYOL branch). Only the modules a positive weight uses are built (the pixel projector for
+            ``propagation`` or ``pixcontrast``, the propagation module for ``propagation``, the instance projector and
+            predictor for ``instance``), so that every parameter gets a gradient under DDP.
+        pixcontrast_temperature: PixContrast softmax temperature, > 0. 0.3 is the default of the unofficial
+            lucidrains/pixel-level-contrastive-learning; the released PixPro code has no PixContrast.
         total_iters: iterations of training, used for the momentum schedule only outside an mmengine Runner (the
             Runner's ``max_iters`` wins); without either the momentum stays at ``base_momentum``.
         data_preprocessor: normally ``MultiViewDataPreprocessor``.
@@ -61,13 +79,15 @@ class PixPro(BaseModel):
         if unknown:
             raise KeyError(f'PixPro: loss_weights has unknown key(s) {sorted(unknown)}; expected {list(LOSS_NAMES)}')
         weights.update(loss_weights or {})
-        if not any(w > 0 for w in weights.values()):
-            raise ValueError(f'PixPro: at least one of loss_weights {weights} must be positive')
+        check_settings(weights, pos_ratio, base_momentum, pixcontrast_temperature)
         self.loss_weights = weights
         self.backbone = MODELS.build(backbone)
-        self.projector = pixel_mlp(in_channels, hidden_channels, out_channels)
-        self.propagation = PixelPropagation(out_channels, **propagation)
-        online = [('backbone', self.backbone), ('projector', self.projector)]
+        online = [('backbone', self.backbone)]
+        if weights['propagation'] > 0 or weights['pixcontrast'] > 0:
+            self.projector = pixel_mlp(in_channels, hidden_channels, out_channels)
+            online.append(('projector', self.projector))
+        if weights['propagation'] > 0:
+            self.propagation = PixelPropagation(out_channels, **propagation)
         if weights['instance'] > 0:
             self.projector_instance = pixel_mlp(in_channels, hidden_channels, out_channels)
             self.predictor = pixel_mlp(out_channels, hidden_channels, out_channels)
@@ -155,7 +175,9 @@ class PixPro(BaseModel):
             raise ValueError(f'PixPro.loss expects (N, 2, 3, H, W) inputs, got {tuple(inputs.shape)}')
         boxes_1, boxes_2 = self._view_boxes(data_samples, inputs)
         feat_1, feat_2 = self.extract_feat(inputs[:, 0]), self.extract_feat(inputs[:, 1])
-        proj_1, proj_2 = self.projector(feat_1), self.projector(feat_2)
+        pixel_level = hasattr(self, 'projector')
+        if pixel_level:
+            proj_1, proj_2 = self.projector(feat_1), self.projector(feat_2)
 
         momentum = self.current_momentum()
         self.momentum_update(momentum)
@@ -163,21 +185,22 @@ class PixPro(BaseModel):
         with torch.no_grad():
             key_feat_1 = last_feature(self.momentum_backbone(inputs[:, 0]))
             key_feat_2 = last_feature(self.momentum_backbone(inputs[:, 1]))
-            key_1 = F.normalize(self.momentum_projector(key_feat_1), dim=1)
-            key_2 = F.normalize(self.momentum_projector(key_feat_2), dim=1)
+            if pixel_level:
+                key_1 = F.normalize(self.momentum_projector(key_feat_1), dim=1)
+                key_2 = F.normalize(self.momentum_projector(key_feat_2), dim=1)
 
-        size = tuple(proj_1.shape[-2:])
-        mask_12 = positive_pair_mask(boxes_1, boxes_2, size, size, self.pos_ratio)
-        mask_21 = mask_12.transpose(1, 2)
         losses = {}
+        if pixel_level:
+            size = tuple(proj_1.shape[-2:])
+            mask_12 = positive_pair_mask(boxes_1, boxes_2, size, size, self.pos_ratio)  # rows: view 1, cols: view 2
+            mask_21 = mask_12.transpose(1, 2)
         if self.loss_weights['propagation'] > 0:
             pred_1, pred_2 = self.propagation(proj_1), self.propagation(proj_2)
             loss = propagation_consistency_loss(pred_1, key_2, mask_12) + \
                 propagation_consistency_loss(pred_2, key_1, mask_21)
             losses['loss_propagation'] = self.loss_weights['propagation'] * loss
         if self.loss_weights['pixcontrast'] > 0:
-            t = self.pixcontrast_temperature
-            loss = pixcontrast_loss(proj_1, key_2, mask_12, t) + pixcontrast_loss(proj_2, key_1, mask_21, t)
+            loss = pixcontrast_loss(proj_1, key_2, proj_2, key_1, mask_12, self.pixcontrast_temperature)
             losses['loss_pixcontrast'] = self.loss_weights['pixcontrast'] * loss
         if self.loss_weights['instance'] > 0:
             losses['loss_instance'] = self.loss_weights['instance'] * self._instance_loss(

@@ -79,8 +79,15 @@ class PixProTwoViews(BaseTransform):
 
         Returns:
             ``dict(inputs=(2, 3, size, size) uint8, data_samples=BaseDataElement(view_boxes=(2, 4)))``.
+
+        Raises:
+            TypeError: the image is not a uint8 array (e.g. ``LoadImageFromFile(to_float32=True)``).
         """
         img = results['img']
+        if not isinstance(img, np.ndarray) or img.dtype != np.uint8:
+            found = img.dtype if isinstance(img, np.ndarray) else type(img).__name__
+            raise TypeError(f'PixProTwoViews: image {results.get("img_path", "")} must be a uint8 numpy array '
+                            f'(H, W, 3) BGR as LoadImageFromFile gives it (to_float32=False), got {found}')
         if img.ndim == 2:
             img = np.repeat(img[..., None], 3, axis=2)
         if min(img.shape[:2]) < 2:

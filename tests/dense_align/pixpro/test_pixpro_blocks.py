@@ -5,8 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dense_align.pixpro import (PixelPropagation, cosine_momentum, pixcontrast_loss, positive_pair_mask,
-                                propagation_consistency_loss)
+from dense_align.pixpro import (PixelPropagation, cosine_momentum, pixcontrast_loss, pixcontrast_per_image,
+                                positive_pair_mask, propagation_consistency_loss)
 
 FULL = torch.tensor([[0.0, 0.0, 1.0, 1.0]])
 
@@ -59,7 +59,7 @@ def test_images_without_overlap_contribute_nothing_and_no_nan():
     feats = F.normalize(torch.randn(1, 8, 7, 7, requires_grad=True), dim=1)
     mask = torch.zeros(1, 49, 49, dtype=torch.bool)
     assert propagation_consistency_loss(feats, feats, mask).item() == 0.0
-    loss = pixcontrast_loss(feats, feats.detach(), mask)
+    loss = pixcontrast_loss(feats, feats.detach(), feats, feats.detach(), mask)
     assert loss.item() == 0.0 and not torch.isnan(loss)
     loss.backward()
 
@@ -68,9 +68,62 @@ def test_pixcontrast_prefers_aligned_pixels():
     torch.manual_seed(0)
     feats = torch.randn(2, 8, 4, 4)
     mask = positive_pair_mask(FULL.repeat(2, 1), FULL.repeat(2, 1), (4, 4), (4, 4))
-    aligned = pixcontrast_loss(feats, feats, mask, temperature=0.1)
-    shuffled = pixcontrast_loss(feats, feats[:, :, torch.randperm(4)], mask, temperature=0.1)
-    assert aligned < shuffled
+    aligned = pixcontrast_loss(feats, feats, feats, feats, mask, temperature=0.1)
+    shuffled = feats[:, :, torch.randperm(4)]
+    assert aligned < pixcontrast_loss(feats, shuffled, feats, shuffled, mask, temperature=0.1)
+
+
+def reference_pixcontrast(q: torch.Tensor, k: torch.Tensor, mask: torch.Tensor, t: float) -> list:
+    """Paper Eq. 2 written out per image: mean over the query pixels with a positive of
+    -log(sum_pos e^(cos/t) / sum_all e^(cos/t)); None for an image without any."""
+    out = []
+    for n in range(q.shape[0]):
+        qn, kn = F.normalize(q[n].flatten(1), dim=0), F.normalize(k[n].flatten(1), dim=0)
+        terms = []
+        for i in range(qn.shape[1]):
+            if mask[n, i].any():
+                e = torch.exp(qn[:, i] @ kn / t)
+                terms.append(-math.log(float(e[mask[n, i]].sum() / e.sum())))
+        out.append(sum(terms) / len(terms) if terms else None)
+    return out
+
+
+def test_pixcontrast_averages_per_image_then_over_overlapping_pairs_and_directions():
+    torch.manual_seed(0)
+    q1, k2, q2, k1 = (torch.randn(3, 8, 3, 3) for _ in range(4))
+    boxes_1 = torch.tensor([[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 0.5, 0.5], [0.0, 0.0, 0.3, 0.3]])
+    boxes_2 = torch.tensor([[0.6, 0.6, 1.0, 1.0], [0.0, 0.0, 1.0, 1.0], [0.7, 0.7, 1.0, 1.0]])
+    mask_12 = positive_pair_mask(boxes_1, boxes_2, (3, 3), (3, 3))
+    rows = mask_12.any(dim=2).sum(dim=1).tolist()
+    assert rows[0] != rows[1] and rows[2] == 0  # unequal pixel counts, one pair without overlap
+    one = reference_pixcontrast(q1, k2, mask_12, 0.3)
+    two = reference_pixcontrast(q2, k1, mask_12.transpose(1, 2), 0.3)
+    want = ((one[0] + two[0]) / 2 + (one[1] + two[1]) / 2) / 2
+    assert pixcontrast_loss(q1, k2, q2, k1, mask_12, 0.3).item() == pytest.approx(want, rel=1e-5)
+    per_image = pixcontrast_per_image(q1, k2, mask_12, 0.3)
+    assert per_image.tolist() == pytest.approx([one[0], one[1], 0.0], rel=1e-5)
+
+
+def test_pixcontrast_gradients_stay_finite_when_some_pixels_have_no_positive():
+    q = torch.randn(1, 8, 3, 3, requires_grad=True)
+    mask = positive_pair_mask(torch.tensor([[0.0, 0.0, 1.0, 1.0]]), torch.tensor([[0.5, 0.5, 1.0, 1.0]]), (3, 3),
+                              (3, 3))
+    assert 0 < mask.any(dim=2).sum() < 9
+    pixcontrast_loss(q, torch.randn(1, 8, 3, 3), q, torch.randn(1, 8, 3, 3), mask).backward()
+    assert torch.isfinite(q.grad).all() and q.grad.abs().sum() > 0
+
+
+def test_gamma_below_one_gives_the_references_finite_propagation():
+    torch.manual_seed(0)
+    x = torch.randn(2, 8, 3, 3, requires_grad=True)  # random features: some cosines are negative, clamped to 0
+    ppm = PixelPropagation(8, transform_layers=0, gamma=0.5)
+    out = ppm(x)
+    unit = F.normalize(x[0].detach().flatten(1), dim=0)
+    sim = ((unit.t() @ unit).clamp(min=0) + 1e-6) ** 0.5  # the reference's featprop for p < 1
+    assert (unit.t() @ unit < 0).any()
+    assert torch.allclose(out[0].detach().flatten(1), F.normalize(unit @ sim.t(), dim=0), atol=1e-5)
+    out.sum().backward()
+    assert torch.isfinite(x.grad).all()
 
 
 def test_pixel_propagation_is_a_batched_weighted_sum():

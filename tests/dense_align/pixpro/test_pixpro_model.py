@@ -1,6 +1,7 @@
 """The PixPro model (momentum branch, losses, degenerate crops, bad settings) and the LARS optimizer."""
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
 from mmengine.structures import BaseDataElement
@@ -92,6 +93,69 @@ def test_losses_stay_in_their_ranges():
     assert -4 <= losses['loss_instance'].item() <= 4
 
 
+MIXES = {  # loss weights -> the top-level modules that must exist (online + momentum copies)
+    'pixpro': (dict(), {'backbone', 'projector', 'propagation'}),
+    'pixcontrast': (dict(propagation=0.0, pixcontrast=1.0), {'backbone', 'projector'}),
+    'byol': (dict(propagation=0.0, instance=1.0), {'backbone', 'projector_instance', 'predictor'}),
+    'no-propagation': (dict(propagation=0.0, pixcontrast=1.0, instance=1.0),
+                       {'backbone', 'projector', 'projector_instance', 'predictor'}),
+}
+
+
+@pytest.mark.parametrize('mix', sorted(MIXES))
+def test_only_the_branches_a_loss_uses_are_built_and_all_get_gradients(mix):
+    weights, online = MIXES[mix]
+    model = tiny_pixpro(loss_weights=weights)
+    built = {name for name, _ in model.named_children() if name != 'data_preprocessor'}
+    key_branch = {'backbone', 'projector', 'projector_instance'}  # as the reference: encoder_k, projector[_instance]_k
+    assert built == online | {f'momentum_{n}' for n in online & key_branch}
+    losses = model(**batch(model, [[FULL, LEFT], [LEFT, FULL]]), mode='loss')
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    no_grad = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    assert not no_grad, f'unused under DDP: {no_grad[:3]}'
+
+
+def reference_regression_loss(q: torch.Tensor, k: torch.Tensor, box_q: list, box_k: list, ratio: float) -> float:
+    """PixPro's regression_loss for one image, written out cell by cell (zdaxie/PixPro e390d6b,
+    contrast/models/PixPro.py): cell centres from each view's box, positives closer than ``ratio`` x the larger bin
+    diagonal, mean cosine over the positives, times -2."""
+    c, h, w = q.shape
+    def centres(box):
+        bw, bh = (box[2] - box[0]) / w, (box[3] - box[1]) / h
+        return [((x + 0.5) * bw + box[0], (y + 0.5) * bh + box[1]) for y in range(h) for x in range(w)], \
+            (bw ** 2 + bh ** 2) ** 0.5
+    cq, dq = centres(box_q)
+    ck, dk = centres(box_k)
+    total, count = 0.0, 0
+    for a, (xa, ya) in enumerate(cq):
+        for b, (xb, yb) in enumerate(ck):
+            if ((xa - xb) ** 2 + (ya - yb) ** 2) ** 0.5 / max(dq, dk) < ratio:
+                total += float(q[:, a // w, a % w] @ k[:, b // w, b % w])
+                count += 1
+    return -2 * total / (count + 1e-6)
+
+
+def test_cross_view_pairing_matches_the_reference_on_an_asymmetric_example():
+    """pred_1 is compared with key_2 under mask_12 (rows: view-1 cells) and pred_2 with key_1 under mask_21."""
+    model = tiny_pixpro(base_momentum=1.0)  # the key branch stays as perturbed below
+    with torch.no_grad():
+        for p in model.momentum_backbone.parameters():
+            p.mul_(0.9)
+    boxes = [[[0.0, 0.1, 0.7, 0.9], [0.5, 0.0, 0.1, 0.6]], [[0.2, 0.2, 1.0, 1.0], [0.1, 0.0, 0.9, 0.7]]]
+    data = batch(model, boxes, size=96)  # 3x3 feature maps
+    losses = model(**data, mode='loss')
+    views = data['inputs']
+    with torch.no_grad():
+        pred = [model.propagation(model.projector(model.extract_feat(views[:, v]))) for v in (0, 1)]
+        key = [F.normalize(model.momentum_projector(model.momentum_backbone(views[:, v])[-1]), dim=1)
+               for v in (0, 1)]
+    def loss(a: int, b: int) -> float:  # pred of view a against key of view b, batch mean
+        return sum(reference_regression_loss(pred[a][n], key[b][n], boxes[n][a], boxes[n][b], 0.7)
+                   for n in range(2)) / 2
+    assert losses['loss_propagation'].item() == pytest.approx(loss(0, 1) + loss(1, 0), abs=1e-5)
+    assert abs(loss(0, 0) + loss(1, 1) - (loss(0, 1) + loss(1, 0))) > 1e-2  # same-view pairing would differ
+
+
 def test_byol_alone_skips_the_pixel_branch():
     model = tiny_pixpro(loss_weights=dict(propagation=0.0, instance=1.0))
     assert set(model(**batch(model, [[FULL, LEFT]]), mode='loss')) == {'loss_instance', 'momentum'}
@@ -100,6 +164,20 @@ def test_byol_alone_skips_the_pixel_branch():
 def test_tensor_mode_returns_the_encoder_features():
     model = tiny_pixpro()
     assert model(torch.zeros(2, 3, 64, 64), mode='tensor').shape == (2, 512, 2, 2)
+
+
+@pytest.mark.parametrize('setting, message', [
+    (dict(pos_ratio=0.0), 'pos_ratio must be > 0'),
+    (dict(base_momentum=1.2), r'base_momentum must be in \[0, 1\]'),
+    (dict(base_momentum=-0.1), r'base_momentum must be in \[0, 1\]'),
+    (dict(loss_weights=dict(pixcontrast=1.0), pixcontrast_temperature=0.0), 'pixcontrast_temperature must be > 0'),
+    (dict(loss_weights=dict(instance=-0.5)), r"loss_weights must be finite and >= 0, got \{'instance': -0.5\}"),
+    (dict(loss_weights=dict(propagation=float('nan'))), 'loss_weights must be finite'),
+    (dict(propagation=dict(transform_layers=1, gamma=0.0)), 'gamma must be > 0'),
+])
+def test_out_of_range_settings_name_the_argument(setting, message):
+    with pytest.raises(ValueError, match=message):
+        tiny_pixpro(**setting)
 
 
 def test_bad_settings_and_inputs_are_named():

@@ -55,6 +55,47 @@ def test_byol_views_are_asymmetric():
     assert (view_2[plain < 110] < 128).float().mean() > 0.9
 
 
+REFERENCE_BYOL_VIEWS = [  # zdaxie/PixPro e390d6b contrast/data/transform.py, aug_type 'BYOL' (transform_1, transform_2)
+    dict(flip=0.5, jitter=0.8, gray=0.2, blur=1.0, solarize=0.0),
+    dict(flip=0.5, jitter=0.8, gray=0.2, blur=0.1, solarize=0.2),
+]
+
+
+def test_default_augmentation_probabilities_per_view_are_the_references(monkeypatch):
+    transform = PixProTwoViews(size=16)
+    assert transform.scale == (0.08, 1.0) and transform.blur_sigma == (0.1, 2.0)
+    jitter = transform.color_jitter  # ColorJitter(0.4, 0.4, 0.2, 0.1)
+    assert (jitter.brightness, jitter.contrast, jitter.saturation, jitter.hue) == \
+        ((0.6, 1.4), (0.6, 1.4), (0.8, 1.2), (-0.1, 0.1))
+    calls = dict(jitter=0, gray=0, blur=0, solarize=0)
+
+    def counting(name, fn):
+        def wrapped(img, *args, **kwargs):
+            calls[name] += 1
+            return fn(img, *args, **kwargs)
+        return wrapped
+
+    from dense_align.pixpro import two_views
+    monkeypatch.setattr(transform, 'color_jitter', counting('jitter', lambda img: img))
+    for name, attr in (('gray', 'rgb_to_grayscale'), ('blur', 'gaussian_blur'), ('solarize', 'solarize')):
+        monkeypatch.setattr(two_views.TF, attr, counting(name, getattr(two_views.TF, attr)))
+    image = torch.zeros(3, 24, 24, dtype=torch.uint8)
+    trials = 600
+    for view, want in zip(transform.views, REFERENCE_BYOL_VIEWS):
+        rng = np.random.default_rng(0)
+        calls.update(dict.fromkeys(calls, 0))
+        boxes = [transform._view(image, rng, **view)[1] for _ in range(trials)]
+        flips = sum(bool(box[0] > box[2]) for box in boxes)  # a flip swaps x1 and x2
+        got = dict(flip=flips / trials, **{k: v / trials for k, v in calls.items()})
+        assert got == pytest.approx(want, abs=0.06), (view, got)
+
+
+def test_non_uint8_images_are_rejected_with_the_fix():
+    image = np.zeros((32, 32, 3), np.float32)
+    with pytest.raises(TypeError, match='a.png.*uint8.*float32'):
+        PixProTwoViews(size=16).transform(dict(img=image, img_path='a.png'))
+
+
 def test_grayscale_single_channel_images_are_accepted():
     np.random.seed(1)
     out = PixProTwoViews(size=16).transform(dict(img=np.full((40, 30), 90, np.uint8)))
@@ -101,3 +142,7 @@ def test_preprocessor_stacks_and_normalises_views():
     assert torch.allclose(out['inputs'][0, 0, :, 0, 0], torch.tensor([20.0, 7.5, 4.0]))
     with pytest.raises(ValueError, match='same'):
         pre(dict(inputs=[torch.zeros(2, 3, 4, 4), torch.zeros(2, 3, 5, 5)]))
+    unit = [torch.rand(2, 3, 4, 4) for _ in range(2)]  # 0-1 floats: normalising them with 0-255 statistics is wrong
+    with pytest.raises(ValueError, match=r'floats in \[0, 1\].*0-255'):
+        pre(dict(inputs=unit))
+    assert pre(dict(inputs=[x * 255 for x in unit]))['inputs'].shape == (2, 2, 3, 4, 4)

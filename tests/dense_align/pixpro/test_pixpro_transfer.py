@@ -1,8 +1,10 @@
 """PixPro end to end: paper configs build, a few iterations under tools/train.py, then the exported encoder loads into
 mmdet Mask R-CNN / Faster R-CNN C4 and mmseg FCN with every backbone key, and detectron2's names are right."""
+import json
 import pickle
 from pathlib import Path
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -15,7 +17,7 @@ CONFIGS = REPO / 'configs/pixpro'
 DEMO = CONFIGS / 'pixpro_r18_1xb8-lars-20it_demo-shapes-96px.py'
 MASK_RCNN = CONFIGS / 'transfer/mask-rcnn_r50-pixpro_fpn_syncbn-1x_coco.py'
 FASTER_C4 = CONFIGS / 'transfer/faster-rcnn_r50-pixpro-c4_syncbn-24k_voc0712.py'
-FCN = CONFIGS / 'transfer/fcn_r50-pixpro-d8_syncbn-80k_cityscapes-769x769.py'
+FCN = CONFIGS / 'transfer/fcn_r50-pixpro-d8_syncbn-40k_cityscapes-769x769.py'
 EXPORT = REPO / 'tools/model_converters/pixpro_export.py'
 D2_BLOCKS = {18: (2, 2, 2, 2), 50: (3, 4, 6, 3)}
 
@@ -79,12 +81,20 @@ def assert_backbone_loaded(module: torch.nn.Module, exported: dict, prefix: str 
 
 def test_paper_configs_carry_the_recipe():
     cfg = Config.fromfile(str(CONFIGS / 'pixpro_r50_8xb128-lars-100e_in1k.py'))
-    assert cfg.optim_wrapper.optimizer == dict(type='LARS', lr=4.0, momentum=0.9, weight_decay=1e-5, eta=0.001,
+    # the reference's lr = base_lr 1.0 x (GPUs x batch) / 256, applied by mmengine from the real batch
+    assert cfg.optim_wrapper.optimizer == dict(type='LARS', lr=1.0, momentum=0.9, weight_decay=1e-5, eta=0.001,
                                                exclude_1d=True)
+    assert cfg.auto_scale_lr == dict(base_batch_size=256, enable=True)
     assert cfg.train_dataloader.batch_size * 8 == 1024 and cfg.model.pos_ratio == 0.7
     assert cfg.model.propagation.gamma == 2.0 and cfg.model.backbone.zero_init_residual
+    demo = Config.fromfile(str(DEMO))
+    assert demo.auto_scale_lr.enable and demo.optim_wrapper.optimizer.lr == 1.0
     assert Config.fromfile(str(CONFIGS / 'pixpro_r50_8xb128-lars-400e_in1k.py')).train_cfg.max_epochs == 400
     assert Config.fromfile(str(CONFIGS / 'pixpro-ins_r50_8xb128-lars-100e_in1k.py')).model.loss_weights.instance > 0
+    ins_400 = Config.fromfile(str(CONFIGS / 'pixpro-ins_r50_8xb128-lars-400e_in1k.py'))  # README's 41.4 / 37.4 row
+    assert ins_400.model.loss_weights.instance > 0 and ins_400.train_cfg.max_epochs == 400
+    fcn = Config.fromfile(str(FCN))  # mmselfsup's Cityscapes benchmark: 40k iterations, SyncBN
+    assert fcn.train_cfg.max_iters == 40000 and fcn.model.backbone.norm_cfg.type == 'SyncBN'
 
 
 def test_resnet50_export_loads_into_the_paper_transfer_configs(tmp_path):
@@ -137,18 +147,27 @@ def test_train_on_demo_images_then_export_into_mmdet_and_mmseg(demo_root, tmp_pa
     assert (d2['model']['res3.1.conv2.weight'] == exported['layer2.1.conv2.weight'].numpy()).all()
 
 
-def test_export_refuses_a_checkpoint_that_is_not_pixpro(tmp_path):
-    other = tmp_path / 'detector.pth'
-    torch.save({'state_dict': {'neck.conv.weight': torch.zeros(1)}}, other)
-    result = run_tool([EXPORT, other, tmp_path / 'out.pth'])
-    assert result.returncode != 0
+def test_export_refuses_a_detector_or_a_deep_stem_checkpoint(tmp_path):
+    detector = tmp_path / 'detector.pth'  # has backbone.* keys, but no momentum encoder
+    torch.save({'state_dict': {'backbone.conv1.weight': torch.zeros(1), 'neck.conv.weight': torch.zeros(1)}}, detector)
+    result = run_tool([EXPORT, detector, tmp_path / 'out.pth'])
+    assert result.returncode != 0 and not (tmp_path / 'out.pth').exists()
     assert 'detector.pth' in result.stderr and 'not a PixPro checkpoint' in result.stderr
+    assert 'backbone, neck' in result.stderr
+    # a PixPro trained on a ResNetV1c-style (deep stem) encoder: refused by the same function the CLI calls
+    state = {f'{branch}.{key}': torch.zeros(1) for branch in ('backbone', 'momentum_backbone')
+             for key in ('stem.0.weight', 'stem.1.weight', 'layer1.0.conv1.weight')}
+    with pytest.raises(KeyError, match=r'deep_stem.pth.*stem.0.weight.*stem.1.weight.*deep stem'):
+        online_encoder_state(state, 'deep_stem.pth')
 
 
-def test_two_process_training_keeps_both_encoders_in_sync(demo_root, tmp_path):
+def test_two_process_training_keeps_ranks_in_sync_and_scales_the_lr_to_the_real_batch(demo_root, tmp_path):
+    """tools/train.py under torchrun (2 CPU processes); the demo's loss mix (propagation, PixContrast and the instance
+    branch; the single-branch mixes are in test_pixpro_ddp.py). lr = 1.0 x (2 processes x 2 images) / 256."""
     options = [f'train_dataloader.dataset.data_root={demo_root}', 'train_dataloader.num_workers=0',
-               'train_dataloader.persistent_workers=False', 'train_dataloader.batch_size=4', 'train_cfg.max_iters=3',
-               'default_hooks.checkpoint.interval=3']
+               'train_dataloader.persistent_workers=False', 'train_dataloader.batch_size=2', 'train_cfg.max_iters=2',
+               'train_dataloader.dataset.pipeline.1.size=64', 'default_hooks.checkpoint.interval=2',
+               'default_hooks.logger.interval=1']
     work = train_two_processes(DEMO, options, tmp_path)
     rank0 = torch.load(work / 'rank0_of_2.pth', weights_only=True)
     rank1 = torch.load(work / 'rank1_of_2.pth', weights_only=True)
@@ -156,3 +175,5 @@ def test_two_process_training_keeps_both_encoders_in_sync(demo_root, tmp_path):
     for key in rank0:
         assert torch.equal(rank0[key], rank1[key]), key
     assert not torch.equal(rank0['backbone.conv1.weight'], rank0['momentum_backbone.conv1.weight'])
+    scalars = [json.loads(line) for line in next(work.glob('*/vis_data/scalars.json')).read_text().splitlines()]
+    assert scalars[0]['lr'] == pytest.approx(1.0 * 4 / 256 * 0.01)  # first warm-up step: lr / 100
