@@ -195,9 +195,12 @@ def _coco_annotation(obj: dict, ann_id: int, image_id: int) -> dict:
 
 def _write_caption_forms(root: str, split: str, images: List[dict], captions: List[dict], num_shards: int) -> None:
     """The COCO captions of one split again as CSV, JSONL and tar shards (with a shard list file)."""
+    by_image: Dict[int, List[str]] = {}
+    for caption in captions:
+        by_image.setdefault(caption['image_id'], []).append(caption['caption'])
     records = [dict(key=os.path.splitext(img['file_name'])[0], file=img['file_name'],
-                    image_file=os.path.join(root, 'images', split, img['file_name']),
-                    captions=[c['caption'] for c in captions if c['image_id'] == img['id']]) for img in images]
+                    image_file=os.path.join(root, 'images', split, img['file_name']), captions=by_image[img['id']])
+               for img in images]
     for ext in ('csv', 'jsonl'):
         write_caption_table(os.path.join(root, 'annotations', f'captions_{split}.{ext}'), records)
     if records:

@@ -27,8 +27,9 @@ def test_coco_captions_keep_all_five_in_order(tmp_path):
 def test_blip_lists_and_one_record_per_caption_group_by_image(tmp_path):
     test_file = _write_json(tmp_path / 'coco_karpathy_test.json', [
         dict(image='val2014/x.jpg', caption=['x1', 'x2', 'x3']), dict(image='val2014/y.jpg', caption=['y1'])])
-    assert read_caption_file(test_file) == [dict(file='val2014/x.jpg', img_id='val2014/x.jpg', captions=['x1', 'x2', 'x3']),
-                                            dict(file='val2014/y.jpg', img_id='val2014/y.jpg', captions=['y1'])]
+    assert read_caption_file(test_file) == [
+        dict(file='val2014/x.jpg', img_id='val2014/x.jpg', captions=['x1', 'x2', 'x3']),
+        dict(file='val2014/y.jpg', img_id='val2014/y.jpg', captions=['y1'])]
     train_file = _write_json(tmp_path / 'coco_karpathy_train.json', [
         dict(image='x.jpg', caption='x1', image_id='coco_1'), dict(image='y.jpg', caption='y1', image_id='coco_2'),
         dict(image='x.jpg', caption='x2', image_id='coco_1')])

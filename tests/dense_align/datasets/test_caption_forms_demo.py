@@ -43,6 +43,7 @@ def test_every_form_reads_the_same_samples(demo_root):
 
 def test_five_distinct_captions_name_the_same_objects():
     captions = _captions([0, 2, 2])
-    assert captions == ['a photo of a red circle and two blue squares', 'an image with a red circle and two blue squares',
+    assert captions == ['a photo of a red circle and two blue squares',
+                        'an image with a red circle and two blue squares',
                         'a picture showing two blue squares and a red circle', 'A red circle and two blue squares.',
                         'a synthetic scene containing two blue squares and a red circle']

@@ -108,7 +108,8 @@ def test_corrupt_samples_and_shards_are_counted_logged_and_skipped(tmp_path):
     good = dict(png=_png(1), txt=b'fine')
     shards = [
         _write_shard(tmp_path / 'a.tar', [('ok1', good), ('bad_image', dict(png=b'not a png', txt=b'x')),
-                                          ('no_caption', dict(png=_png(2))), ('bad_text', dict(png=_png(2), txt=b'\xff')),
+                                          ('no_caption', dict(png=_png(2))),
+                                          ('bad_text', dict(png=_png(2), txt=b'\xff')),
                                           ('ok2', good)]),
         str(tmp_path / 'missing.tar'),
     ]

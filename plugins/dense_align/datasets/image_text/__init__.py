@@ -11,5 +11,5 @@ from .shard_resume_hook import ShardResumeHook
 from .shard_list import expand_shards, pass_order, slot_shards
 from .shard_sample import CorruptSampleError, decode_sample
 
-__all__ = ['CaptionFileDataset', 'CaptionShardDataset', 'CorruptSampleError', 'SampleCaption', 'ShardResumeHook', 'decode_sample',
-           'expand_shards', 'group_by_image', 'pass_order', 'read_caption_file', 'slot_shards']
+__all__ = ['CaptionFileDataset', 'CaptionShardDataset', 'CorruptSampleError', 'SampleCaption', 'ShardResumeHook',
+           'decode_sample', 'expand_shards', 'group_by_image', 'pass_order', 'read_caption_file', 'slot_shards']
