@@ -92,7 +92,8 @@ def test_denseclip_converter_tool_rn50_ade20k(tmp_path, capsys):
 
 
 def test_tools_test_reads_a_released_denseclip_file(demo_root, tmp_path):
-    """tools/test.py CONFIG RELEASED_FILE: the layout is recognised at load and renamed into the model's names."""
+    """tools/test.py CONFIG RELEASED_FILE --tta (the paper's multi-scale protocol): the layout is recognised at load
+    and renamed into the names of the model inside mmseg's SegTTAModel."""
     model = build(DEMO_CONFIG)
     state = released_for(model, dict(kind='resnet', layers=(1, 1, 1, 1), width=16, output_dim=64, image_size=64),
                          dict(width=64, layers=2, heads=4, embed_dim=64), dict(width=32, layers=2))
@@ -103,13 +104,13 @@ def test_tools_test_reads_a_released_denseclip_file(demo_root, tmp_path):
     assert convert_released_checkpoint(checkpoint, model, 'denseclip_release.pth').startswith('DenseCLIP')
     model.load_state_dict(checkpoint['state_dict'], strict=True)
 
-    result = run_tool(['tools/test.py', DEMO_CONFIG, released, '--work-dir', tmp_path / 'test', '--cfg-options']
-                      + seg_data_options(demo_root))
+    result = run_tool(['tools/test.py', DEMO_CONFIG, released, '--tta', '--work-dir', tmp_path / 'test',
+                       '--cfg-options'] + seg_data_options(demo_root))
     assert result.returncode == 0, result.stderr[-3000:]
     log = ''.join(p.read_text() for p in (tmp_path / 'test').glob('*/*.log'))
     assert re.search(r'released DenseCLIP .* checkpoint converted to this model\'s names \(\d+ tensors\)', log)
     assert 'missing keys' not in log and 'unexpected key' not in log
-    assert 'mIoU' in log
+    assert 'mIoU' in log and 'SegTTAModel' in log
 
 
 def detectron2_name_by_reference_rules(key: str) -> str:

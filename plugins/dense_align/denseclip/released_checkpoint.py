@@ -111,7 +111,8 @@ def fit_text_positions(positions: torch.Tensor, rows: int, prompt_length: Option
 
 
 def released_denseclip_to_ours(state: Mapping[str, torch.Tensor], target: Mapping[str, torch.Tensor],
-                               prompt_length: Optional[int] = None, source: str = 'checkpoint') -> Dict[str, torch.Tensor]:
+                               prompt_length: Optional[int] = None,
+                               source: str = 'checkpoint') -> Dict[str, torch.Tensor]:
     """Rename a released DenseCLIP state dict into our model's names and check it covers the model exactly.
 
     Args:

@@ -2,4 +2,5 @@
 from .multi_view_preprocessor import MultiViewDataPreprocessor
 from .released_checkpoint import ReleasedCheckpointHook, convert_released_checkpoint, register_released_layout
 
-__all__ = ['MultiViewDataPreprocessor', 'ReleasedCheckpointHook', 'convert_released_checkpoint', 'register_released_layout']
+__all__ = ['MultiViewDataPreprocessor', 'ReleasedCheckpointHook', 'convert_released_checkpoint',
+           'register_released_layout']

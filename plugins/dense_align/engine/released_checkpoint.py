@@ -9,7 +9,7 @@ checkpoint passes through untouched.
 from typing import Callable, List, Optional, Tuple
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 from torch import nn
 
 from ..registry import HOOKS
@@ -64,7 +64,9 @@ class ReleasedCheckpointHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Rename ``checkpoint`` in place if it is in a released layout."""
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = runner.model
+        while is_model_wrapper(model) or isinstance(model, BaseTTAModel):  # DDP, --tta: load into the inner model
+            model = model.module
         source = str(getattr(runner, '_load_from', None) or 'checkpoint')
         name = convert_released_checkpoint(checkpoint, model, source)
         if name is not None:

@@ -10,7 +10,8 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
 import dense_align  # noqa: F401
-from dense_align.denseclip.released_checkpoint import ShapesOnly, convert_for_model, map_pyramid, released_denseclip_to_ours
+from dense_align.denseclip.released_checkpoint import (ShapesOnly, convert_for_model, map_pyramid,
+                                                      released_denseclip_to_ours)
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / 'tests/helpers'))
@@ -23,13 +24,19 @@ VIT_B16 = dict(kind='vit', width=768, layers=12, heads=12, output_dim=512, image
 TEXT = dict(width=512, layers=12, heads=8)
 # released file (README), our config, backbone, text/joint width
 RELEASES = [
-    ('denseclip_fpn_res50 (ADE20K 43.5)', 'denseclip_rn50_fpn_8xb4-80k_ade20k-512x512.py', dict(RN50, image_size=512), 1024),
-    ('denseclip_fpn_res101 (ADE20K 45.1)', 'denseclip_rn101_fpn_8xb4-80k_ade20k-512x512.py', dict(RN101, image_size=512), 512),
+    ('denseclip_fpn_res50 (ADE20K 43.5)', 'denseclip_rn50_fpn_8xb4-80k_ade20k-512x512.py',
+     dict(RN50, image_size=512), 1024),
+    ('denseclip_fpn_res101 (ADE20K 45.1)', 'denseclip_rn101_fpn_8xb4-80k_ade20k-512x512.py',
+     dict(RN101, image_size=512), 512),
     ('denseclip_fpn_vit-b (ADE20K 50.6)', 'denseclip_vit-b16_fpn_8xb4-80k_ade20k-640x640.py', VIT_B16, 512),
-    ('retinanet_denseclip_r50 (COCO 37.8)', 'denseclip-retinanet_rn50_fpn_8xb2-1x_coco.py', dict(RN50, image_size=1344), 1024),
-    ('retinanet_denseclip_r101 (COCO 41.1)', 'denseclip-retinanet_rn101_fpn_8xb2-1x_coco.py', dict(RN101, image_size=1344), 512),
-    ('mask_rcnn_denseclip_r50 (COCO 40.2/37.6)', 'denseclip-mask-rcnn_rn50_fpn_8xb2-1x_coco.py', dict(RN50, image_size=1344), 1024),
-    ('mask_rcnn_denseclip_r101 (COCO 42.6/39.6)', 'denseclip-mask-rcnn_rn101_fpn_8xb2-1x_coco.py', dict(RN101, image_size=1344), 512),
+    ('retinanet_denseclip_r50 (COCO 37.8)', 'denseclip-retinanet_rn50_fpn_8xb2-1x_coco.py',
+     dict(RN50, image_size=1344), 1024),
+    ('retinanet_denseclip_r101 (COCO 41.1)', 'denseclip-retinanet_rn101_fpn_8xb2-1x_coco.py',
+     dict(RN101, image_size=1344), 512),
+    ('mask_rcnn_denseclip_r50 (COCO 40.2/37.6)', 'denseclip-mask-rcnn_rn50_fpn_8xb2-1x_coco.py',
+     dict(RN50, image_size=1344), 1024),
+    ('mask_rcnn_denseclip_r101 (COCO 42.6/39.6)', 'denseclip-mask-rcnn_rn101_fpn_8xb2-1x_coco.py',
+     dict(RN101, image_size=1344), 512),
 ]
 
 
