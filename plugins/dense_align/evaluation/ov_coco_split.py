@@ -2,6 +2,7 @@
 from typing import Dict, List, Sequence
 
 from mmdet.evaluation.metrics import OVCocoMetric
+from mmdet.registry import METRICS as MMDET_METRICS
 
 from ..registry import METRICS
 
@@ -38,6 +39,7 @@ def check_ov_split(classes: Sequence[str], base: Sequence[str], novel: Sequence[
         raise ValueError(f'OV-COCO evaluation: {both} are listed as both base and novel classes')
 
 
+@MMDET_METRICS.register_module()  # found by configs with default_scope='mmdet' too
 @METRICS.register_module()
 class OpenVocabCocoMetric(OVCocoMetric):
     """COCO AP plus ``base_ap50`` / ``novel_ap50`` (and ``base_ap`` / ``novel_ap``) over the split in

@@ -3,12 +3,14 @@ groups checked (AP_r is the open-vocabulary LVIS number: rare categories are the
 from typing import Optional
 
 from mmdet.evaluation.metrics import LVISMetric
+from mmdet.registry import METRICS as MMDET_METRICS
 
 from ..registry import METRICS
 
 FREQUENCIES = ('r', 'c', 'f')
 
 
+@MMDET_METRICS.register_module()  # found by configs with default_scope='mmdet' too
 @METRICS.register_module()
 class OpenVocabLVISMetric(LVISMetric):
     """mmdet's ``LVISMetric`` (keys ``bbox_APr``, ``segm_APr``... under the ``lvis/`` prefix; runs on numpy 2 through

@@ -7,6 +7,7 @@ import torch
 
 import dense_align  # noqa: F401  (numpy-2 shim for lvis)
 from dense_align.evaluation.ov_lvis_metric import OpenVocabLVISMetric
+from dense_align.registry import METRICS
 
 SIZE = 64
 CATEGORIES = [dict(id=1, name='rare_thing', frequency='r'), dict(id=2, name='common_thing', frequency='c'),
@@ -37,7 +38,7 @@ def lvis_file(tmp_path):
 
 
 def _evaluate(ann_file, predictions):
-    metric = OpenVocabLVISMetric(ann_file=str(ann_file), metric=['bbox', 'segm'])
+    metric = METRICS.build(dict(type='OpenVocabLVISMetric', ann_file=str(ann_file), metric=['bbox', 'segm']))
     metric.dataset_meta = dict(classes=tuple(c['name'] for c in CATEGORIES))
     samples = []
     for img_id in (1, 2):

@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from mmdet.registry import METRICS as MMDET_METRICS
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
@@ -36,7 +37,8 @@ def coco_file(tmp_path):
 
 
 def _metric(ann_file, base=BASE, novel=NOVEL):
-    metric = OpenVocabCocoMetric(ann_file=ann_file, metric='bbox')
+    metric = MMDET_METRICS.build(dict(type='OpenVocabCocoMetric', ann_file=ann_file, metric='bbox'))  # mmdet scope
+    assert isinstance(metric, OpenVocabCocoMetric)
     metric.dataset_meta = dict(classes=CLASSES, base_classes=base, novel_classes=novel)
     return metric
 
