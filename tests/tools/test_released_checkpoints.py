@@ -55,7 +55,7 @@ def released_for(model: torch.nn.Module, backbone: dict, text: dict, decoder: di
     """A released-layout state dict for ``model`` (random values; neck and heads taken from the model)."""
     torch.manual_seed(1)
     mm = {k: torch.randn_like(v) if v.is_floating_point() else v for k, v in model.state_dict().items()
-          if k.startswith(('neck.', 'decode_head.'))}
+          if k.startswith(('neck.', 'decode_head.', 'bbox_head.'))}
     return denseclip_release(backbone, text, decoder, 8, text['embed_dim'], mm)
 
 
@@ -89,6 +89,52 @@ def test_denseclip_converter_tool_rn50_ade20k(tmp_path, capsys):
     torch.save({'state_dict': {'conv.weight': torch.zeros(1)}}, unrelated)
     with pytest.raises(SystemExit, match='is not a released DenseCLIP checkpoint'):
         run_converter(tool, [unrelated, config, dst], capsys)
+
+
+TINY_TEXT = "text_encoder=dict(arch=dict(_delete_=True, width=32, layers=1, heads=2, output_dim=32), init_cfg=None)"
+TINY = {
+    'vit-b16_ade20k': (f"""_base_ = ['{REPO}/configs/denseclip/denseclip_vit-b16_fpn_8xb4-80k_ade20k-640x640.py']
+model = dict(
+    backbone=dict(arch=dict(patch_size=16, width=64, layers=4, heads=2, output_dim=32, image_size=64),
+                  out_indices=(0, 1, 2, 3), pyramid_norm_cfg=dict(type='BN'), init_cfg=None),
+    {TINY_TEXT}, context_decoder=dict(width=16, heads=2, layers=1),
+    neck=dict(in_channels=[64, 64, 64 + 150, 64], out_channels=16),
+    decode_head=dict(in_channels=[16, 16, 16, 16], channels=16))
+""", dict(kind='vit', width=64, layers=4, heads=2, output_dim=32, image_size=64), 'mmseg'),
+    'retinanet_rn50_coco': (f"""_base_ = ['{REPO}/configs/denseclip/denseclip-retinanet_rn50_fpn_8xb2-1x_coco.py']
+model = dict(
+    backbone=dict(arch=dict(layers=(1, 1, 1, 1), width=16, output_dim=32, image_size=128), init_cfg=None),
+    {TINY_TEXT}, context_decoder=dict(width=16, heads=2, layers=1),
+    neck=dict(in_channels=[64, 128, 256, 512 + 80], out_channels=16),
+    bbox_head=dict(in_channels=16, feat_channels=16, stacked_convs=1))
+""", dict(kind='resnet', layers=(1, 1, 1, 1), width=16, output_dim=32, image_size=128), 'mmdet'),
+}
+
+
+@pytest.mark.parametrize('name', list(TINY))
+def test_tiny_released_vit_and_detector_load_strictly(name, tmp_path):
+    text, backbone, codebase = TINY[name]
+    config = tmp_path / f'{name}.py'
+    config.write_text(text)
+    model = build(config)
+    state = released_for(model, backbone, dict(width=32, layers=1, heads=2, embed_dim=32), dict(width=16, layers=1))
+    checkpoint = mmcv1_checkpoint(state, model.class_names, codebase)
+    assert convert_released_checkpoint(checkpoint, model, f'{name}.pth').startswith('DenseCLIP')
+    model.load_state_dict(checkpoint['state_dict'], strict=True)
+    ours = model.state_dict()
+    if backbone['kind'] == 'vit':
+        pairs = {'backbone.pyramid.levels.0.0.weight': 'backbone.fpn1.0.weight',  # GroupNorm
+                 'backbone.pyramid.levels.0.2.running_mean': 'backbone.fpn1.2.running_mean',  # SyncBN
+                 'backbone.pyramid.levels.0.4.weight': 'backbone.fpn1.4.weight',  # second deconv
+                 'backbone.pyramid.levels.2.0.bias': 'backbone.fpn3.bias',  # the bare GroupNorm
+                 'backbone.proj': 'backbone.proj'}
+    else:
+        pairs = {'bbox_head.retina_cls.weight': 'bbox_head.retina_cls.weight',
+                 'neck.lateral_convs.2.conv.weight': 'neck.lateral_convs.2.conv.weight',
+                 'backbone.attnpool.positional_embedding': 'backbone.attnpool.positional_embedding'}
+    pairs['prompting.context_decoder.query_proj.0.weight'] = 'context_decoder.text_proj.0.weight'
+    for key, ref in pairs.items():
+        assert torch.equal(ours[key], state[ref]), key
 
 
 def test_tools_test_reads_a_released_denseclip_file(demo_root, tmp_path):
