@@ -76,7 +76,9 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=False, begin=(warmup_steps + 1) * accum_steps - 1,
          end=(steps + 1) * accum_steps - 1, eta_min=0.0),
 ]
-custom_hooks = [dict(type='ClampLogitScaleHook')]
+# ClampLogitScaleHook: logit_scale into [0, ln 100] after every step; ShardResumeHook: resume the shard stream by
+# sample count (checkpoints fall on whole accumulation cycles: the interval is a multiple of accum_steps)
+custom_hooks = [dict(type='ClampLogitScaleHook'), dict(type='ShardResumeHook')]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=steps * accum_steps, val_interval=5000 * accum_steps)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

@@ -7,7 +7,6 @@ import json
 
 import pytest
 import torch
-import torch.nn.functional as F
 from clip_benchmark.metrics.zeroshot_classification import zero_shot_classifier as reference_classifier
 from open_clip.zero_shot_metadata import IMAGENET_CLASSNAMES, OPENAI_IMAGENET_TEMPLATES
 from sklearn.metrics import balanced_accuracy_score, top_k_accuracy_score
