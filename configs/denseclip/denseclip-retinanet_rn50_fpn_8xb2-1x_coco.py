@@ -1,13 +1,15 @@
 _base_ = ['mmdet::retinanet/retinanet_r50_fpn_1x_coco.py']
 # DenseCLIP RetinaNet, CLIP RN50, COCO 1x. Paper (DenseCLIP README, COCO val): RN50-DenseCLIP 37.8 box AP
 # (285 GFLOPs, 60 M params); RN50-CLIP baseline 36.9 (retinanet_clip-rn50_fpn_8xb2-1x_coco.py).
-# CLIP weights: OpenAI's RN50.pt (positional embeddings resized to the 42x42 grid of 1344-pixel inputs on load).
+# CLIP weights: OpenAI's RN50.pt. As the reference (raoyongming/DenseCLIP @5eda47f): the 7x7 positional grid is resized
+# bilinearly to 42x42 (1344-pixel inputs) on load and each input takes its top-left [:H, :W]; backbone BN is SyncBN.
 model = dict(
     type='DenseCLIPRetinaNet',
     class_names='CocoDataset',
     data_preprocessor=dict(mean=[122.771, 116.746, 104.094], std=[68.501, 66.632, 70.323], bgr_to_rgb=True),
     backbone=dict(_delete_=True, type='CLIPResNet',
                   arch=dict(layers=(3, 4, 6, 3), width=64, output_dim=1024, image_size=1344), with_attnpool=True,
+                  norm_cfg=dict(type='SyncBN', requires_grad=True), pos_interpolation='bilinear', pos_crop=True,
                   init_cfg=dict(type='Pretrained', checkpoint='pretrained/RN50.pt')),
     text_encoder=dict(type='CLIPTextTransformer', arch='RN50', context_length=77,
                       init_cfg=dict(type='Pretrained', checkpoint='pretrained/RN50.pt')),

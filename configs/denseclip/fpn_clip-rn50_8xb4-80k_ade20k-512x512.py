@@ -7,7 +7,7 @@ model = dict(
     type='EncoderDecoder',
     data_preprocessor=dict(type='SegDataPreProcessor', mean=[122.771, 116.746, 104.094], std=[68.501, 66.632, 70.323],
                            bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512)),
-    backbone=dict(type='CLIPResNet', arch='RN50',
+    backbone=dict(type='CLIPResNet', arch='RN50', norm_cfg=dict(type='SyncBN', requires_grad=True),
                   init_cfg=dict(type='Pretrained', checkpoint='pretrained/RN50.pt')),
     neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=4),
     decode_head=dict(type='FPNHead', in_channels=[256, 256, 256, 256], in_index=[0, 1, 2, 3],

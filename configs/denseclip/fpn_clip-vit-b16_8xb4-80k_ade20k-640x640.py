@@ -10,6 +10,7 @@ model = dict(
     backbone=dict(type='CLIPViT', arch=dict(patch_size=16, width=768, layers=12, heads=12, output_dim=512,
                                             image_size=640),
                   out_indices=(3, 5, 7, 11), pyramid=True, pyramid_norm_cfg=dict(type='SyncBN'), drop_path_rate=0.1,
+                  pos_interpolation='bilinear',
                   init_cfg=dict(type='Pretrained', checkpoint='pretrained/ViT-B-16.pt')),
     neck=dict(type='FPN', in_channels=[768, 768, 768, 768], out_channels=256, num_outs=4),
     decode_head=dict(type='FPNHead', in_channels=[256, 256, 256, 256], in_index=[0, 1, 2, 3],

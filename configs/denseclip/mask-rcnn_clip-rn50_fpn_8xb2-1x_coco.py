@@ -5,7 +5,7 @@ model = dict(
     type='MaskRCNN',
     data_preprocessor=dict(type='DetDataPreprocessor', mean=[122.771, 116.746, 104.094], std=[68.501, 66.632, 70.323],
                            bgr_to_rgb=True, pad_mask=True, pad_size_divisor=32),
-    backbone=dict(type='CLIPResNet', arch='RN50',
+    backbone=dict(type='CLIPResNet', arch='RN50', norm_cfg=dict(type='SyncBN', requires_grad=True),
                   init_cfg=dict(type='Pretrained', checkpoint='pretrained/RN50.pt')),
     neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=5),
     rpn_head={{_base_.model.rpn_head}},

@@ -25,12 +25,14 @@ class ContextPromptLearner(BaseModule):
         embed_dim: width of the text encoder's token embeddings.
         context_length: prompt length; default: just long enough for the longest name.
         tokenizer: BPE tokenizer; default :class:`ClipBPETokenizer`.
+        init_std: the context vectors start from a normal with this std truncated to +-2 std (DenseCLIP:
+            ``trunc_normal_`` with its defaults, std 1).
         init_cfg: mmengine init config.
     """
 
     def __init__(self, class_names: Sequence[str], num_context: int = 8, embed_dim: int = 512,
                  context_length: Optional[int] = None, tokenizer: Optional[ClipBPETokenizer] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_std: float = 1.0, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not class_names:
             raise ValueError('ContextPromptLearner: class_names is empty')
@@ -54,7 +56,7 @@ class ContextPromptLearner(BaseModule):
         self.register_buffer('eot_index', torch.tensor([len(ids) + num_context + 1 for ids in name_ids]),
                              persistent=False)
         self.context = nn.Parameter(torch.empty(num_context, embed_dim))
-        nn.init.trunc_normal_(self.context, std=0.02)
+        nn.init.trunc_normal_(self.context, std=init_std, a=-2 * init_std, b=2 * init_std)
 
     def forward(self, text_encoder: nn.Module, context: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Encode the prompts of all classes.

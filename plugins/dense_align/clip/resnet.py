@@ -42,7 +42,10 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
         frozen_stages: freeze the stem (0) and stages up to this index (1..4); -1 freezes nothing.
         norm_eval: keep BatchNorm layers in eval mode during training.
         norm_cfg: mmcv norm config for every norm layer.
-        pos_interpolation: mode used to resize the attention pool's positional embedding to other input sizes.
+        pos_interpolation: mode used to resize the attention pool's positional embedding to other input sizes, and
+            a checkpoint's grid to ``image_size // 32`` at load (DenseCLIP: ``'bilinear'``).
+        pos_crop: crop the top-left part of the positional grid for each input instead of resizing it (DenseCLIP's
+            detectors, with ``image_size=1344``: a 42x42 grid).
         init_cfg: mmengine init config, e.g. ``dict(type='Pretrained', checkpoint=...)`` on a converted checkpoint.
         pretrained: deprecated, as in mmseg/mmdet backbones: a path becomes a ``Pretrained`` ``init_cfg``.
     """
@@ -50,6 +53,7 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
     def __init__(self, arch: Union[str, dict] = 'RN50', out_indices: Sequence[int] = (0, 1, 2, 3),
                  with_attnpool: bool = False, frozen_stages: int = -1, norm_eval: bool = False,
                  norm_cfg: dict = dict(type='BN', requires_grad=True), pos_interpolation: str = 'bicubic',
+                 pos_crop: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None, pretrained: Optional[str] = None) -> None:
         super().__init__(init_cfg=pretrained_to_init_cfg(pretrained, init_cfg, type(self).__name__))
         arch = self.arch = resolve_arch(arch, CLIP_RESNET_ARCHS, 'CLIPResNet')
@@ -59,6 +63,7 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
+        self.pos_interpolation = pos_interpolation
         self.conv1 = nn.Conv2d(3, width // 2, 3, stride=2, padding=1, bias=False)
         self.bn1 = build_norm_layer(norm_cfg, width // 2)[1]
         self.conv2 = nn.Conv2d(width // 2, width // 2, 3, padding=1, bias=False)
@@ -78,7 +83,7 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
         if with_attnpool:
             heads = arch.get('heads', width * 32 // 64)
             self.attnpool = DenseAttentionPool2d(arch['image_size'] // 32, width * 32, heads, arch['output_dim'],
-                                                 pos_interpolation)
+                                                 pos_interpolation, crop=pos_crop)
         self._freeze_stages()
 
     def output_shape(self) -> List[ShapeSpec]:

@@ -54,7 +54,8 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
         shifted_pass: run the extra pass on the rolled grid (needs ``window_size``).
         shift_size: roll of the extra pass in patches; default half a window (DITO).
         frozen_stages: -1 freezes nothing; 0 the patch/position embeddings and ``ln_pre``; k > 0 also blocks < k.
-        pos_interpolation: mode used to resize the positional embedding to other input sizes.
+        pos_interpolation: mode used to resize the positional embedding to other input sizes, and a checkpoint's
+            grid to ``image_size // patch_size`` at load (DenseCLIP: ``'bilinear'``).
         init_cfg: mmengine init config.
         pretrained: deprecated, as in mmseg/mmdet backbones: a path becomes a ``Pretrained`` ``init_cfg``.
     """

@@ -100,7 +100,8 @@ def _fit_positional_embeddings(model: nn.Module, state: StateDict) -> StateDict:
             continue
         side_src, side_dst = int(round((src.shape[0] - extra)**0.5)), int(round((dst.shape[0] - extra)**0.5))
         if side_src**2 + extra == src.shape[0] and side_dst**2 + extra == dst.shape[0]:
-            state[key] = resize_pos_embed(src, extra, (side_src, side_src), (side_dst, side_dst))
+            state[key] = resize_pos_embed(src, extra, (side_src, side_src), (side_dst, side_dst),
+                                          getattr(model, 'pos_interpolation', 'bicubic'))
     return state
 
 

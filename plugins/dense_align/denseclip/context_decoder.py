@@ -11,14 +11,15 @@ from ..registration import register_model
 
 
 class _Attention(nn.Module):
-    """Multi-head attention with separate bias-free q/k/v projections (queries and memory may differ)."""
+    """Multi-head attention with separate bias-free q/k/v projections (queries and memory may differ); dropout is
+    applied to the output projection, not to the attention probabilities (as DenseCLIP's ``proj_drop``)."""
 
     def __init__(self, dim: int, heads: int, dropout: float) -> None:
         super().__init__()
         self.heads = heads
         self.q_proj, self.k_proj, self.v_proj = (nn.Linear(dim, dim, bias=False) for _ in range(3))
         self.proj = nn.Linear(dim, dim)
-        self.dropout = dropout
+        self.proj_drop = nn.Dropout(dropout)
 
     def forward(self, q: torch.Tensor, kv: torch.Tensor) -> torch.Tensor:
         b, n, c = q.shape
@@ -26,13 +27,13 @@ class _Attention(nn.Module):
         def split(t: torch.Tensor) -> torch.Tensor:
             return t.view(b, t.shape[1], self.heads, -1).transpose(1, 2)
 
-        out = F.scaled_dot_product_attention(split(self.q_proj(q)), split(self.k_proj(kv)), split(self.v_proj(kv)),
-                                             dropout_p=self.dropout if self.training else 0.0)
-        return self.proj(out.transpose(1, 2).reshape(b, n, c))
+        out = F.scaled_dot_product_attention(split(self.q_proj(q)), split(self.k_proj(kv)), split(self.v_proj(kv)))
+        return self.proj_drop(self.proj(out.transpose(1, 2).reshape(b, n, c)))
 
 
 class _DecoderLayer(nn.Module):
-    """x += SelfAttn(LN x); x += CrossAttn(LN x, memory); x += MLP(LN x)."""
+    """x += Drop(SelfAttn(LN x)); x += Drop(CrossAttn(LN x, memory)); x += Drop(MLP(LN x)), the MLP having its own
+    dropout after the activation (DenseCLIP's ``TransformerDecoderLayer``)."""
 
     def __init__(self, dim: int, heads: int, dropout: float) -> None:
         super().__init__()
@@ -40,12 +41,13 @@ class _DecoderLayer(nn.Module):
         self.self_attn = _Attention(dim, heads, dropout)
         self.cross_attn = _Attention(dim, heads, dropout)
         self.mlp = nn.Sequential(nn.Linear(dim, dim * 4), nn.GELU(), nn.Dropout(dropout), nn.Linear(dim * 4, dim))
+        self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
         y = self.norm1(x)
         x = x + self.self_attn(y, y)
         x = x + self.cross_attn(self.norm2(x), memory)
-        return x + self.mlp(self.norm3(x))
+        return x + self.dropout(self.mlp(self.norm3(x)))
 
 
 @register_model()
@@ -62,7 +64,7 @@ class ContextDecoder(BaseModule):
         width: internal width (paper: 256).
         heads: attention heads (paper: 4).
         layers: decoder layers (DenseCLIP configs: 3).
-        dropout: dropout in attention and MLP (paper: 0.1).
+        dropout: dropout after each attention output projection, inside the MLP and after it (paper: 0.1).
         init_cfg: mmengine init config.
     """
 

@@ -15,6 +15,10 @@ from .language_guidance import LanguageGuidanceMixin, resolve_class_names
 def box_filled_targets(samples: list, num_classes: int, size: Sequence[int], stride: int) -> tuple:
     """Per-class masks filled inside every ground-truth box, and the union of the boxes, at ``stride``.
 
+    Box corners are rounded as the reference (DenseCLIP ``build_seg_target``) does: every coordinate is divided by
+    ``stride``, floored and clamped to ``[0, w - 1]`` / ``[0, h - 1]``, and the cells ``[y1:y2, x1:x2]`` are filled
+    (end exclusive, so a box reaching the right or bottom edge leaves the last column or row empty).
+
     Args:
         samples: ``DetDataSample`` list with ``gt_instances.bboxes`` (x1, y1, x2, y2 in input pixels) and ``labels``.
         num_classes: K.
@@ -25,14 +29,15 @@ def box_filled_targets(samples: list, num_classes: int, size: Sequence[int], str
         ``(targets (B, K, h, w), weights (B, 1, h, w))`` as float tensors.
     """
     device = samples[0].gt_instances.bboxes.device
-    targets = torch.zeros(len(samples), num_classes, *size, device=device)
-    weights = torch.zeros(len(samples), 1, *size, device=device)
+    h, w = size
+    targets = torch.zeros(len(samples), num_classes, h, w, device=device)
+    weights = torch.zeros(len(samples), 1, h, w, device=device)
+    limits = torch.tensor([w - 1, h - 1, w - 1, h - 1], device=device)
     for i, sample in enumerate(samples):
         boxes = sample.gt_instances.bboxes
         boxes = boxes.tensor if hasattr(boxes, 'tensor') else boxes
-        for box, label in zip((boxes / stride).tolist(), sample.gt_instances.labels.tolist()):
-            x1, y1 = int(max(box[0], 0)), int(max(box[1], 0))
-            x2, y2 = int(min(box[2] + 0.999, size[1])), int(min(box[3] + 0.999, size[0]))
+        cells = torch.minimum(torch.div(boxes, stride).floor().long().clamp(min=0), limits)
+        for (x1, y1, x2, y2), label in zip(cells.tolist(), sample.gt_instances.labels.tolist()):
             targets[i, label, y1:y2, x1:x2] = 1
             weights[i, 0, y1:y2, x1:x2] = 1
     return targets, weights
@@ -67,14 +72,18 @@ class _DenseCLIPDetector(LanguageGuidanceMixin):
         return tuple(feats)
 
     def score_loss(self, scores: torch.Tensor, batch_data_samples: list) -> torch.Tensor:
-        """Sigmoid BCE of ``scores / tau`` at stride 4 against box-filled class masks, inside the union of the boxes,
-        normalised by the union's area."""
+        """Sigmoid BCE of ``scores / tau`` at stride 4 against box-filled class masks, inside the union of the boxes.
+
+        As the reference, the union mask is expanded to the K class channels before normalising, so the loss is the
+        mean over every (class, cell inside a box) pair: ``sum(bce * union) / (K * |union|)``. Without any box the
+        loss is 0 (the reference divides by zero).
+        """
         h, w = batch_data_samples[0].batch_input_shape
-        size = ((h + 3) // 4, (w + 3) // 4)
+        size = (h // 4, w // 4)
         logits = F.interpolate(scores / self.tau, size=size, mode='bilinear', align_corners=False)
         targets, weights = box_filled_targets(batch_data_samples, logits.shape[1], size, 4)
         bce = F.binary_cross_entropy_with_logits(logits, targets, reduction='none')
-        return (bce * weights).sum() / weights.sum().clamp(min=1.0)
+        return (bce * weights).sum() / (weights.sum() * logits.shape[1]).clamp(min=1.0)
 
     def loss(self, batch_inputs: torch.Tensor, batch_data_samples: list) -> Dict[str, torch.Tensor]:
         """The detector's own losses plus ``loss_aux_seg``."""

@@ -35,6 +35,8 @@ class DenseCLIPSegmentor(LanguageGuidanceMixin, EncoderDecoder):
         score_concat_index: feature level receiving the score map (ResNet: 3 = C5; ViT: 2).
         tau: temperature of the auxiliary score loss (paper: 0.07).
         score_loss_weight: weight of that loss (paper: 0.4); 0 disables it.
+        score_loss_avg_non_ignore: average that loss over the labelled pixels only; False (the reference, whose
+            mmseg 0.x cross-entropy averaged over all pixels, ignored ones counting as 0) divides by every pixel.
         freeze_text_encoder: keep the text encoder fixed (no weight gradients; the prompts still learn); False
             trains it (e.g. at an ``lr_mult`` through ``paramwise_cfg``).
         **kwargs: ``auxiliary_head``, ``train_cfg``, ``test_cfg``, ``data_preprocessor``, ``init_cfg``.
@@ -44,7 +46,8 @@ class DenseCLIPSegmentor(LanguageGuidanceMixin, EncoderDecoder):
                  class_names: Union[str, Sequence[str], None] = None, neck: Optional[dict] = None,
                  prompting: str = 'post', context_decoder: Optional[dict] = None, num_context: int = 8,
                  score_concat_index: int = 3, tau: float = 0.07,
-                 score_loss_weight: float = 0.4, freeze_text_encoder: bool = True, **kwargs) -> None:
+                 score_loss_weight: float = 0.4, score_loss_avg_non_ignore: bool = False,
+                 freeze_text_encoder: bool = True, **kwargs) -> None:
         import mmseg.datasets  # noqa: F401  (registers the dataset classes named by class_names)
         class_names = resolve_class_names(class_names, MMSEG_DATASETS, 'DenseCLIPSegmentor')
         if decode_head.get('num_classes') != len(class_names):
@@ -56,17 +59,21 @@ class DenseCLIPSegmentor(LanguageGuidanceMixin, EncoderDecoder):
                                     freeze_text_encoder=freeze_text_encoder)
         self.tau = tau
         self.score_loss_weight = score_loss_weight
+        self.score_loss_avg_non_ignore = score_loss_avg_non_ignore
 
     def extract_feat(self, inputs: torch.Tensor) -> List[torch.Tensor]:
         """Features for the decode head (used by mmseg's whole/slide inference)."""
         return self.language_guided_features(inputs)[0]
 
     def score_loss(self, scores: torch.Tensor, data_samples: list) -> Dict[str, torch.Tensor]:
-        """Cross-entropy of ``scores / tau``, upsampled to the label size, against the ground truth (ignore 255)."""
+        """Cross-entropy of ``scores / tau``, upsampled to the label size, against the ground truth; ignored pixels
+        add 0 and count in the mean unless ``score_loss_avg_non_ignore``."""
         labels = torch.stack([s.gt_sem_seg.data for s in data_samples]).squeeze(1).long()
         logits = F.interpolate(scores / self.tau, size=labels.shape[-2:], mode='bilinear', align_corners=False)
         ignore = self.decode_head.ignore_index
-        return {'score.loss_ce': self.score_loss_weight * F.cross_entropy(logits, labels, ignore_index=ignore)}
+        per_pixel = F.cross_entropy(logits, labels, ignore_index=ignore, reduction='none')
+        count = (labels != ignore).sum().clamp(min=1) if self.score_loss_avg_non_ignore else labels.numel()
+        return {'score.loss_ce': self.score_loss_weight * per_pixel.sum() / count}
 
     def loss(self, inputs: torch.Tensor, data_samples: list) -> Dict[str, torch.Tensor]:
         """Decode-head (and auxiliary-head) losses plus the score-map loss.

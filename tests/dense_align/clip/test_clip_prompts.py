@@ -1,4 +1,6 @@
 """Prompt learner (no 3-token limit on class names, clear error past 77) and the text-embedding cache."""
+import math
+
 import pytest
 import torch
 
@@ -67,3 +69,14 @@ def test_text_embedding_cache_recomputes_only_on_change(tokenizer):
         encoder.load_state_dict(encoder.state_dict())
         cache.get([encoder], names, compute(names))
         assert cache.computations == 4
+
+
+def test_context_init_is_the_reference_truncated_standard_normal(tokenizer):
+    # DenseCLIP (@5eda47f) initialises its contexts with nn.init.trunc_normal_ defaults: std 1, cut at +-2. The
+    # variance of a standard normal truncated to [-2, 2] is 1 - 4 phi(2) / (Phi(2) - Phi(-2)) = 0.77374 (std 0.8796).
+    torch.manual_seed(0)
+    context = ContextPromptLearner(['cat'], num_context=8, embed_dim=4096, tokenizer=tokenizer).context.detach()
+    phi2 = math.exp(-2) / math.sqrt(2 * math.pi)
+    mass = math.erf(2 / math.sqrt(2))
+    assert abs(context.std().item() - math.sqrt(1 - 4 * phi2 / mass)) < 0.01
+    assert abs(context.mean().item()) < 0.03 and 1.99 < context.abs().max().item() <= 2.0

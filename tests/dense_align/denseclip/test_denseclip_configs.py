@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 from mmengine.config import Config
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 from mmengine.registry import DefaultScope
 
 import dense_align  # noqa: F401
@@ -31,6 +33,9 @@ def test_config_builds(path):
     if cfg.model.type.startswith('DenseCLIP'):
         head = model.decode_head if scope == 'mmseg' else getattr(model, 'bbox_head', None) or model.roi_head.bbox_head
         assert len(model.class_names) == head.num_classes
+    # the reference converts the backbone to SyncBN in both train scripts; the CPU demos keep plain BN
+    sync = [isinstance(m, nn.SyncBatchNorm) for m in model.backbone.modules() if isinstance(m, _BatchNorm)]
+    assert sync and (not any(sync) if 'demo' in path.stem else all(sync))
 
 
 def test_paper_recipe_in_the_rn50_config():
@@ -41,3 +46,27 @@ def test_paper_recipe_in_the_rn50_config():
     assert cfg.train_cfg.max_iters == 80000 and cfg.train_dataloader.batch_size * 8 == 32
     assert cfg.model.score_loss_weight == 0.4 and cfg.model.tau == 0.07
     assert cfg.model.test_cfg == dict(mode='slide', crop_size=(512, 512), stride=(341, 341))
+
+
+PAPER = [p for p in CONFIGS if 'demo' not in p.stem]
+
+
+@pytest.mark.parametrize('path', PAPER, ids=[p.stem for p in PAPER])
+def test_paper_configs_follow_the_reference_code(path):
+    """raoyongming/DenseCLIP @5eda47f: bilinear positional resizing (crop [:H, :W] of a 42x42 grid in detection),
+    mmseg 0.x's loss averaging over all pixels, scale (2048, 640) for the ViT on ADE20K."""
+    cfg = Config.fromfile(str(path))
+    backbone = cfg.model.backbone
+    if cfg.model.type.startswith('DenseCLIP') and backbone.type in ('CLIPResNet', 'CLIPViT'):
+        assert backbone.pos_interpolation == 'bilinear'
+        detection = cfg.get('default_scope') == 'mmdet'
+        assert backbone.get('pos_crop', False) is detection
+        assert backbone.arch.image_size == {'CLIPViT': 640, 'CLIPResNet': 1344 if detection else 512}[backbone.type]
+    if cfg.model.type == 'DenseCLIPSegmentor':
+        assert cfg.model.score_loss_avg_non_ignore is False
+    if 'vit-b16' in path.stem:
+        train = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
+        test = {t.type: t for t in cfg.test_dataloader.dataset.pipeline}
+        assert train['RandomResize'].scale == (2048, 640) and train['RandomCrop'].crop_size == (640, 640)
+        assert test['Resize'].scale == (2048, 640)
+        assert backbone.pos_interpolation == 'bilinear' and backbone.pyramid_norm_cfg.type == 'SyncBN'

@@ -21,14 +21,17 @@ class DenseAttentionPool2d(nn.Module):
         num_heads: attention heads.
         output_dim: output channels (the joint image-text space).
         interpolation: mode used to resize the positional embedding to other grids.
+        crop: take the top-left ``H x W`` of the stored grid instead of resizing it (DenseCLIP's detectors, with
+            a grid as large as the largest input, 42 for 1344 pixels); a larger input is an error.
     """
 
     def __init__(self, grid: int, embed_dim: int, num_heads: int, output_dim: Optional[int] = None,
-                 interpolation: str = 'bicubic') -> None:
+                 interpolation: str = 'bicubic', crop: bool = False) -> None:
         super().__init__()
         self.grid = grid
         self.num_heads = num_heads
         self.interpolation = interpolation
+        self.crop = crop
         self.positional_embedding = nn.Parameter(torch.randn(grid * grid + 1, embed_dim) / embed_dim**0.5)
         self.q_proj = nn.Linear(embed_dim, embed_dim)
         self.k_proj = nn.Linear(embed_dim, embed_dim)
@@ -41,6 +44,16 @@ class DenseAttentionPool2d(nn.Module):
         std = self.c_proj.in_features**-0.5
         for proj in (self.q_proj, self.k_proj, self.v_proj, self.c_proj):
             nn.init.normal_(proj.weight, std=std)
+
+    def positions(self, h: int, w: int) -> torch.Tensor:
+        """The positional embedding for an ``h x w`` map: (1 + h*w, C), mean-token row first, resized or cropped."""
+        if not self.crop:
+            return resize_pos_embed(self.positional_embedding, 1, (self.grid, self.grid), (h, w), self.interpolation)
+        if h > self.grid or w > self.grid:
+            raise ValueError(f'DenseAttentionPool2d(crop=True): a {h}x{w} map is larger than the {self.grid}x'
+                             f'{self.grid} positional grid (CLIPResNet: grid = arch image_size // 32)')
+        grid = self.positional_embedding[1:].view(self.grid, self.grid, -1)[:h, :w]
+        return torch.cat([self.positional_embedding[:1], grid.reshape(h * w, -1)], dim=0)
 
     def forward(self, x: torch.Tensor, dense: bool = True) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Pool a feature map.
@@ -55,8 +68,7 @@ class DenseAttentionPool2d(nn.Module):
         b, c, h, w = x.shape
         tokens = x.flatten(2).transpose(1, 2)  # B, HW, C
         tokens = torch.cat([tokens.mean(dim=1, keepdim=True), tokens], dim=1)
-        pos = resize_pos_embed(self.positional_embedding, 1, (self.grid, self.grid), (h, w), self.interpolation)
-        tokens = tokens + pos.to(tokens.dtype)
+        tokens = tokens + self.positions(h, w).to(tokens.dtype)
         queries = tokens if dense else tokens[:, :1]
         heads = self.num_heads
 

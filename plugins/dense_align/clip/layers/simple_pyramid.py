@@ -11,25 +11,29 @@ from torch import nn
 class SimpleFeaturePyramid(nn.Module):
     """Resample ViT block outputs (all at the patch stride) to the given strides.
 
-    Each level upsamples with 2x transposed convolutions (norm + GELU between two of them), keeps the map, or
-    downsamples with max pooling; a patch size that is not a power of two (14) is finished by bilinear resizing.
+    Each level starts with ``GroupNorm(1, C)`` (``level_norm``, as DenseCLIP's ``fpn1..4``), then upsamples with 2x
+    transposed convolutions (norm + GELU between two of them), keeps the map, or downsamples with max pooling; a patch
+    size that is not a power of two (14) is finished by bilinear resizing. For patch 16 and strides 4/8/16/32:
+    GN -> deconv -> norm -> GELU -> deconv, GN -> deconv, GN, GN -> max-pool.
 
     Args:
         channels: ViT width (input and output channels of every level).
         patch_size: the ViT's patch size (stride of its maps).
         strides: output strides, one per level.
         norm_cfg: norm between two transposed convolutions (DenseCLIP used SyncBN; BN works on a CPU).
+        level_norm: start every level with ``GroupNorm(1, C)`` (DenseCLIP); False leaves the block outputs as they
+            are before resampling.
     """
 
     def __init__(self, channels: int, patch_size: int, strides: Sequence[int] = (4, 8, 16, 32),
-                 norm_cfg: dict = dict(type='BN')) -> None:
+                 norm_cfg: dict = dict(type='BN'), level_norm: bool = True) -> None:
         super().__init__()
         self.patch_size = patch_size
         self.strides = tuple(strides)
         self.levels = nn.ModuleList()
         for stride in self.strides:
             scale = patch_size / stride
-            ops: List[nn.Module] = []
+            ops: List[nn.Module] = [nn.GroupNorm(1, channels)] if level_norm else []
             if scale >= 2:
                 for i in range(int(math.floor(math.log2(scale)))):
                     if i:
