@@ -78,8 +78,8 @@ def test_denseclip_converter_tool_rn50_ade20k(tmp_path, capsys):
     assert torch.equal(decoder.decoder[0].mlp[3].bias, state['context_decoder.decoder.0.mlp.3.bias'])
     assert torch.equal(decoder.decoder[0].cross_attn.k_proj.weight,
                        state['context_decoder.decoder.0.cross_attn.k_proj.weight'])
-    positions = model.text_encoder.positional_embedding
-    assert positions.shape == (77, 32)
+    positions = model.text_encoder.positional_embedding  # the config's context length (77), from 13 released rows
+    assert positions.shape == (model.text_encoder.context_length, 32)
     assert torch.equal(positions[:13], state['text_encoder.positional_embedding'])
     assert not positions[13:].any()
     assert torch.equal(model.backbone.attnpool.c_proj.weight, state['backbone.attnpool.c_proj.weight'])
