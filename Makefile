@@ -12,7 +12,7 @@ demo: setup
 	$(PY) tools/demo.py --data $(DEMO_DATA) --work-dir work_dirs/demo
 
 demo-text: setup
-	$(PY) tools/text/demo_simcse.py --work-dir work_dirs/text_demo
+	OMP_NUM_THREADS=2 $(PY) tools/text/demo_supcon.py --work-dir work_dirs/text_demo
 
 test: setup
 	$(PY) -m pytest tests

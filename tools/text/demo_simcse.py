@@ -72,7 +72,7 @@ def main() -> None:
                 '| | Spearman | Pearson |\n| --- | --- | --- |\n'
                 f'| before | {before["spearman"]:.2f} | {before["pearson"]:.2f} |\n'
                 f'| after | {after["spearman"]:.2f} | {after["pearson"]:.2f} |\n\n'
-                f'Wall time: {time.time() - start:.0f} s.\n')
+                f'Wall time: {time.time() - start:.0f} s; CPU time of the process: {time.process_time():.0f} s.\n')
     print(f'report: {report}')
 
 

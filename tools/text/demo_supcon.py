@@ -17,6 +17,7 @@ import time
 from typing import Dict, List, Tuple
 
 import numpy as np
+import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'plugins'))
@@ -54,7 +55,7 @@ def fold_scores(encoder, texts: List[str], labels: List[int], cfg: Config, fold:
 
 def report(cfg: Config, config_path: str, cli_options: dict, overrides: Dict[str, object], folds: List[int],
            seeds: List[int], baseline: Dict[int, dict], trained: Dict[Tuple[int, int], dict], lee_before: dict,
-           lee_after: Dict[Tuple[int, int], dict], seconds: float) -> str:
+           lee_after: Dict[Tuple[int, int], dict], seconds: float, cpu_seconds: float) -> str:
     """The Markdown report: settings as used, then the paired scores."""
     data = cfg.train_dataloader.dataset
     texts, labels, names = read_labelled_sentences(data.ann_file)
@@ -88,7 +89,9 @@ def report(cfg: Config, config_path: str, cli_options: dict, overrides: Dict[str
               'mean +- std over all fine-tuned runs):', '',
               f'| frozen | fine-tuned | difference |\n| --- | --- | --- |\n| {lee_before["spearman"]:.2f} | '
               f'{after.mean():.2f} +- {after.std(ddof=1) if after.size > 1 else 0.0:.2f} | '
-              f'{after.mean() - lee_before["spearman"]:+.2f} |', '', f'Wall time: {seconds:.0f} s.', '']
+              f'{after.mean() - lee_before["spearman"]:+.2f} |', '',
+              f'Wall time: {seconds:.0f} s; CPU time of the process: {cpu_seconds:.0f} s ({torch.get_num_threads()} '
+              'torch threads).', '']
     return '\n'.join(lines)
 
 
@@ -134,7 +137,7 @@ def main() -> None:
             run_cfg.dump(osp.join(args.work_dir, 'config.py'))
             del runner, encoder
     text = report(cfg, args.config, args.cfg_options, run_overrides(args.work_dir, '<fold>', '<seed>'), folds,
-                  args.seeds, baseline, trained, lee_before, lee_after, time.time() - start)
+                  args.seeds, baseline, trained, lee_before, lee_after, time.time() - start, time.process_time())
     os.makedirs(args.work_dir, exist_ok=True)
     path = osp.join(args.work_dir, 'report.md')
     with open(path, 'w', encoding='utf-8') as f:
