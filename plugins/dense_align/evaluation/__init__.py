@@ -5,3 +5,10 @@ from .zero_shot_classification import ZeroShotAccuracy, resolve_class_names, res
 
 __all__ = ['ImageTextMetric', 'retrieval_recalls', 'VideoAccuracy', 'topk_accuracy', 'ZeroShotAccuracy',
            'resolve_class_names', 'resolve_templates', 'zero_shot_classifier']
+
+try:  # the open-vocabulary detection metrics need mmdet; the package works without it
+    from .ov_coco_split import OpenVocabCocoMetric
+    from .ov_lvis_metric import OpenVocabLVISMetric
+    __all__ += ['OpenVocabCocoMetric', 'OpenVocabLVISMetric']
+except ImportError:
+    pass
