@@ -1,11 +1,12 @@
-"""Every DenseCLIP config parses and builds (checkpoints not loaded); the paper configs keep the paper's settings."""
+"""Every DenseCLIP config parses and builds (checkpoints not loaded); the paper configs keep the paper's settings and
+the reference code's (SyncBN backbones, positional grids, loss averaging, ViT data scale); the CPU demos keep BN."""
 from pathlib import Path
 
 import pytest
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
-from mmengine.registry import DefaultScope
 
 import dense_align  # noqa: F401
 
@@ -19,11 +20,32 @@ def strip_init(cfg):
     return cfg
 
 
+def check_reference_settings(path: Path, cfg: Config) -> None:
+    """raoyongming/DenseCLIP @5eda47f: bilinear positional resizing (crop [:H, :W] of a 42x42 grid in detection),
+    mmseg 0.x's loss averaging over all pixels, scale (2048, 640) for the ViT on ADE20K."""
+    backbone = cfg.model.backbone
+    if cfg.model.type.startswith('DenseCLIP') and backbone.type in ('CLIPResNet', 'CLIPViT'):
+        assert backbone.pos_interpolation == 'bilinear'
+        detection = cfg.get('default_scope') == 'mmdet'
+        assert backbone.get('pos_crop', False) is detection
+        assert backbone.arch.image_size == {'CLIPViT': 640, 'CLIPResNet': 1344 if detection else 512}[backbone.type]
+    if cfg.model.type == 'DenseCLIPSegmentor':
+        assert cfg.model.score_loss_avg_non_ignore is False
+    if 'vit-b16' in path.stem:
+        train = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
+        test = {t.type: t for t in cfg.test_dataloader.dataset.pipeline}
+        assert train['RandomResize'].scale == (2048, 640) and train['RandomCrop'].crop_size == (640, 640)
+        assert test['Resize'].scale == (2048, 640)
+        assert backbone.pos_interpolation == 'bilinear' and backbone.pyramid_norm_cfg.type == 'SyncBN'
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_config_builds(path):
     import mmdet.registry
     import mmseg.registry
     cfg = strip_init(Config.fromfile(str(path)))
+    if 'demo' not in path.stem:
+        check_reference_settings(path, cfg)
     scope = cfg.get('default_scope', 'mmseg')
     registry = {'mmseg': mmseg.registry.MODELS, 'mmdet': mmdet.registry.MODELS}[scope]
     with DefaultScope.overwrite_default_scope(scope):
@@ -47,26 +69,3 @@ def test_paper_recipe_in_the_rn50_config():
     assert cfg.model.score_loss_weight == 0.4 and cfg.model.tau == 0.07
     assert cfg.model.test_cfg == dict(mode='slide', crop_size=(512, 512), stride=(341, 341))
 
-
-PAPER = [p for p in CONFIGS if 'demo' not in p.stem]
-
-
-@pytest.mark.parametrize('path', PAPER, ids=[p.stem for p in PAPER])
-def test_paper_configs_follow_the_reference_code(path):
-    """raoyongming/DenseCLIP @5eda47f: bilinear positional resizing (crop [:H, :W] of a 42x42 grid in detection),
-    mmseg 0.x's loss averaging over all pixels, scale (2048, 640) for the ViT on ADE20K."""
-    cfg = Config.fromfile(str(path))
-    backbone = cfg.model.backbone
-    if cfg.model.type.startswith('DenseCLIP') and backbone.type in ('CLIPResNet', 'CLIPViT'):
-        assert backbone.pos_interpolation == 'bilinear'
-        detection = cfg.get('default_scope') == 'mmdet'
-        assert backbone.get('pos_crop', False) is detection
-        assert backbone.arch.image_size == {'CLIPViT': 640, 'CLIPResNet': 1344 if detection else 512}[backbone.type]
-    if cfg.model.type == 'DenseCLIPSegmentor':
-        assert cfg.model.score_loss_avg_non_ignore is False
-    if 'vit-b16' in path.stem:
-        train = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
-        test = {t.type: t for t in cfg.test_dataloader.dataset.pipeline}
-        assert train['RandomResize'].scale == (2048, 640) and train['RandomCrop'].crop_size == (640, 640)
-        assert test['Resize'].scale == (2048, 640)
-        assert backbone.pos_interpolation == 'bilinear' and backbone.pyramid_norm_cfg.type == 'SyncBN'
