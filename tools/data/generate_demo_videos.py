@@ -1,6 +1,6 @@
 """Write the embedded demo video dataset (shapes moving left/right/up/down, growing, shrinking).
 
-    python tools/data/generate_demo_videos.py [--out data/demo_videos] [--num-train 96] [--num-val 24]
+    python tools/data/generate_demo_videos.py [--out data/demo_videos] [--num-train 96] [--num-val 120]
 """
 import argparse
 import os.path as osp

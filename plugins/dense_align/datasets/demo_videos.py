@@ -36,7 +36,7 @@ class DemoVideosSpec:
         seed: master seed; each video depends only on (seed, split, index).
     """
     num_train: int = 96
-    num_val: int = 24
+    num_val: int = 120
     size: int = 32
     num_frames: int = 16
     seed: int = 0
