@@ -24,7 +24,8 @@ def test_crops_are_spans_of_the_requested_length_with_deletions():
     ids = list(range(1000, 1256))
     no_deletion = [random_crop(ids, rng, 0.05, 0.5, 0.0) for _ in range(500)]
     lengths = np.array([len(c) for c in no_deletion])
-    assert lengths.min() >= round(0.05 * 256) and lengths.max() <= round(0.5 * 256)
+    assert lengths.min() >= int(0.05 * 256) and lengths.max() <= int(0.5 * 256)  # upstream: int(len * ratio)
+    assert all(len(random_crop(ids, np.random.default_rng(i), 0.3, 0.3, 0.0)) == 76 for i in range(5))  # not 77
     assert abs(lengths.mean() - 0.275 * 256) < 5  # uniform fraction in [0.05, 0.5]
     assert all(c == list(range(c[0], c[0] + len(c))) for c in no_deletion)  # contiguous
     with_deletion = [random_crop(ids, np.random.default_rng(i), 0.5, 0.5, 0.1) for i in range(300)]
@@ -39,6 +40,38 @@ def test_collate_returns_two_independent_crops_of_each_document(tiny_bert):
     assert query['input_ids'].shape[0] == key['input_ids'].shape[0] == 2
     assert query['input_ids'][0, 0].item() == 101  # [CLS] added around each crop
     assert not torch.equal(query['input_ids'][0], key['input_ids'][0])
+
+
+def test_corpus_is_one_token_stream_cut_into_full_chunks(tiny_bert, tmp_path):
+    from transformers import AutoTokenizer
+
+    from text_align.data import TokenChunkCorpus
+    lines = [f'line {i} says ' + ' '.join(f'w{i}x{j}' for j in range(i % 7 + 1)) for i in range(40)]
+    (tmp_path / 'corpus.txt').write_text('\n'.join(lines) + '\n')
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    stream = [t for line in lines for t in tokenizer(line, add_special_tokens=False)['input_ids']]
+    corpus = TokenChunkCorpus(str(tmp_path / 'corpus.txt'), tiny_bert, chunk_length=32, offset=5)
+    chunks = [corpus.get_data_info(i)['input_ids'] for i in range(len(corpus))]
+    assert len(chunks) == (len(stream) - 5) // 32 and all(len(c) == 32 for c in chunks)
+    assert [t for c in chunks for t in c] == stream[5:5 + 32 * len(chunks)]  # across line boundaries, no specials
+    batch = independent_crops_collate([corpus.get_data_info(0)], tiny_bert, ratio_min=0.5, ratio_max=0.5,
+                                      deletion=0.0, seed=1)
+    crop = batch['inputs']['query']['input_ids'][0].tolist()
+    assert len(crop) == 16 + 2 and crop[0] == 101 and crop[-1] == 102
+    assert any(crop[1:-1] == chunks[0][s:s + 16] for s in range(17))  # a span of the chunk itself
+    with pytest.raises(ValueError, match='fewer than one chunk'):
+        TokenChunkCorpus(str(tmp_path / 'corpus.txt'), tiny_bert, chunk_length=len(stream) + 1, offset=0)
+
+
+def test_paper_config_uses_upstream_optimiser_and_data():
+    from mmengine.config import Config
+    cfg = Config.fromfile(REPO / 'configs/text/contriever/contriever_bert-base_32xb64-500k_wiki-ccnet.py')
+    assert cfg.optim_wrapper.type == 'OptimWrapper' and 'clip_grad' not in cfg.optim_wrapper  # fp32, no clipping
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, tuple(optimizer.betas), optimizer.eps, optimizer.weight_decay) == \
+        ('AdamW', 5e-5, (0.9, 0.98), 1e-6, 0.01)
+    assert cfg.train_dataloader.dataset.type == 'TokenChunkCorpus' and cfg.train_dataloader.dataset.chunk_length == 256
+    assert (cfg.model.queue_size, cfg.model.momentum, cfg.model.temperature) == (131072, 0.9995, 0.05)
 
 
 def test_step_updates_queue_and_momentum_encoder(tiny_bert):
@@ -65,7 +98,8 @@ def test_step_updates_queue_and_momentum_encoder(tiny_bert):
 
 def test_trains_under_tools_train(tiny_bert, tmp_path):
     options = [f'model.encoder.model_path={tiny_bert}', f'train_dataloader.collate_fn.model_path={tiny_bert}',
-               'train_dataloader.collate_fn.chunk_length=64', 'train_dataloader.num_workers=0',
+               f'train_dataloader.dataset.model_path={tiny_bert}', 'train_dataloader.dataset.chunk_length=64',
+               'train_dataloader.num_workers=0',
                'train_dataloader.persistent_workers=False', 'train_dataloader.batch_size=16',
                'optim_wrapper.optimizer.lr=1e-3', 'model.queue_size=64', 'train_cfg.max_iters=12',
                'param_scheduler.1.end=12', 'default_hooks.logger.interval=1', 'log_processor.window_size=1',

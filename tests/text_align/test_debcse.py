@@ -39,6 +39,51 @@ def test_false_negatives_are_muted_and_close_sentences_become_positives():
     assert extra is None and weights[0, 2] < 0.05 * weights[0, 1]  # still muted as a likely false negative
 
 
+def test_a_pair_alone_in_its_bin_gets_at_most_max_weight():
+    surface = torch.full((32, 32), 0.55)
+    surface[0, 31] = surface[31, 0] = 0.05  # the only pair at its level: its propensity is 2 / (32 * 31)
+    raw = 1 / (2 / 992)
+    unclipped = raw / (raw + 30 * 992 / 990) * 31  # what normalising to mean 1 alone gives: about 29
+    assert unclipped > 25
+    weights = inverse_propensity(surface, bins=10)
+    assert weights[0, 31].item() == pytest.approx(5.0) and weights.max().item() <= 5.0 + 1e-6
+    torch.testing.assert_close(weights[0, 1:31], torch.full((30, ), 26 / 30))  # the excess spread over the others
+    torch.testing.assert_close(weights.sum(dim=1), torch.full((32, ), 31.0))  # every row keeps mean 1
+    assert inverse_propensity(surface, bins=10, max_weight=float('inf'))[0, 31].item() == pytest.approx(unclipped)
+    with pytest.raises(ValueError, match='max_weight'):
+        inverse_propensity(surface, max_weight=0.5)
+
+
+def test_the_model_loss_is_the_debiased_one_in_forward_and_train_step(tmp_path):
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import init_default_scope
+
+    from text_align.data import tokenize_collate
+    from text_align.registry import MODELS
+    init_default_scope('text_align')
+    path = write_tiny_bert(tmp_path / 'tiny_bert')
+    debias = dict(bins=4, false_negative_at=0.99, sharpness=0.02, positive_at=0.995, max_weight=3.0)
+    model = MODELS.build(dict(type='DebCSE', encoder=dict(type='TextEncoder', model_path=path), debias=debias))
+    model.train()
+    for module in model.modules():  # identical views, so the expected loss can be recomputed
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    texts = ['a cat', 'the cat sat on the mat today', 'dogs', 'rain fell over the whole northern city all night',
+             'a cat sat', 'markets rose', 'the mat', 'it was a long and quiet winter evening in the small town']
+    batch = tokenize_collate([dict(text=t) for t in texts], path, columns=('text', ))
+    with torch.no_grad():
+        embeddings = model.encoder(**batch['inputs']['text'])
+        unit = torch.nn.functional.normalize(embeddings, dim=-1)
+        weights, extra = debias_weights(surface_similarity(texts), unit @ unit.t(), **debias)
+        expected = weighted_infonce(embeddings, embeddings, weights, torch.tensor(20.0), extra)
+        plain = InBatchInfoNCELoss(temperature=0.05, gather=False)(embeddings, embeddings)
+        assert abs(expected - plain) > 1e-3  # the weights matter on this batch
+        forward = model(batch['inputs'], batch['data_samples'], mode='loss')['loss_contrastive']
+    torch.testing.assert_close(forward, expected, atol=1e-5, rtol=1e-5)
+    step = model.train_step(batch, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0)))
+    torch.testing.assert_close(step['loss_contrastive'], expected, atol=1e-5, rtol=1e-5)
+
+
 def test_unweighted_loss_equals_simcse():
     queries, positives = torch.randn(6, 8), torch.randn(6, 8)
     ones = 1 - torch.eye(6)

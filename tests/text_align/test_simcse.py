@@ -30,16 +30,41 @@ def common_options(model: str, iters: int) -> list:
             'default_hooks.logger.interval=1', 'log_processor.window_size=1']
 
 
-def test_unsupervised_simcse_trains_and_validates_on_sts(tiny_bert, tmp_path):
-    options = common_options(tiny_bert, 12) + ['train_cfg.val_interval=12', 'val_dataloader.dataset.indices=40',
-                                               'default_hooks.checkpoint.interval=12']
+def test_unsupervised_simcse_validates_every_few_iterations_and_keeps_the_best(tiny_bert, tmp_path):
+    options = common_options(tiny_bert, 12) + ['train_cfg.val_interval=4', 'val_dataloader.dataset.indices=40',
+                                               'default_hooks.checkpoint.interval=12',
+                                               'default_hooks.checkpoint.save_best=sts/spearman',
+                                               'default_hooks.checkpoint.rule=greater']
     result = run_tool(['tools/train.py', CONFIG, '--work-dir', tmp_path, '--cfg-options'] + options)
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     values = losses(log)
     assert len(values) == 12 and sum(values[-3:]) / 3 < sum(values[:3]) / 3
-    assert re.search(r'sts/spearman: -?[0-9.]+', log)
-    assert (tmp_path / 'iter_12.pth').is_file()
+    spearman = [float(v) for v in re.findall(r'sts/spearman: (-?[0-9.]+)', log)]
+    assert len(spearman) == 3  # iterations 4, 8, 12
+    best = 4 * (spearman.index(max(spearman)) + 1)
+    assert [p.name for p in tmp_path.glob('best_sts_spearman_iter_*.pth')] == [f'best_sts_spearman_iter_{best}.pth']
+    # the value logged at iteration 12 is the Spearman of the cosines of the 40 pairs, recomputed here
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from scipy.stats import spearmanr
+
+    from align_core.checkpoint import safe_load
+    from text_align.data import LeeDocumentSimilarity, tokenize_collate
+    from text_align.registry import MODELS
+    init_default_scope('text_align')
+    cfg = Config.fromfile(CONFIG)
+    cfg.model.encoder.model_path = tiny_bert
+    model = MODELS.build(cfg.model)
+    model.load_state_dict(safe_load(tmp_path / 'iter_12.pth')['state_dict'])
+    model.eval()
+    rows = [LeeDocumentSimilarity().get_data_info(i) for i in range(40)]
+    batch = tokenize_collate(rows, tiny_bert, columns=('sentence1', 'sentence2'), max_length=128)
+    with torch.no_grad():
+        first, second = (model.encoder(**batch['inputs'][c]) for c in ('sentence1', 'sentence2'))
+    cosines = torch.nn.functional.cosine_similarity(first, second).numpy()
+    expected = 100 * spearmanr(cosines, [r['score'] for r in rows])[0]
+    assert spearman[-1] == pytest.approx(expected, abs=2e-3)
 
 
 def test_supervised_simcse_on_nli_triplets(tiny_bert, tmp_path):
@@ -74,9 +99,29 @@ def test_missing_columns_are_named(tiny_bert):
     assert out[0]['similarity'] == pytest.approx(1.0, abs=1e-5)
 
 
+def test_the_mlp_head_is_kept_at_test_time_only_with_mlp_in_eval(tiny_bert):
+    from mmengine.registry import init_default_scope
+
+    from text_align.registry import MODELS
+    init_default_scope('text_align')
+    encoder = dict(type='TextEncoder', model_path=tiny_bert)
+    unsup = MODELS.build(dict(type='SimCSE', encoder=encoder, mlp_head=True)).eval()
+    sup = MODELS.build(dict(type='SimCSE', encoder=encoder, mlp_head=True, mlp_in_eval=True)).eval()
+    sup.load_state_dict(unsup.state_dict())
+    tokens = unsup.encoder.tokenize(['a b', 'c d e'])
+    with torch.no_grad():
+        plain = unsup.encoder(**tokens)
+        torch.testing.assert_close(unsup(dict(text=tokens), mode='tensor'), plain)
+        torch.testing.assert_close(sup(dict(text=tokens), mode='tensor'), torch.tanh(sup.mlp[0](plain)))
+    with pytest.raises(ValueError, match='mlp_in_eval=True needs mlp_head=True'):
+        MODELS.build(dict(type='SimCSE', encoder=encoder, mlp_in_eval=True))
+
+
 def test_grad_cache_training_under_tools_train(tiny_bert, tmp_path):
     options = common_options(tiny_bert, 4) + ['model.mini_batch_size=4', 'train_cfg.val_interval=100',
                                               'default_hooks.checkpoint.interval=4']
     result = run_tool(['tools/train.py', CONFIG, '--work-dir', tmp_path, '--cfg-options'] + options)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert len(losses(result.stdout + result.stderr)) == 4
+    log = result.stdout + result.stderr
+    # batch 16 in chunks of 4, two views: 8 re-encoded mini-batches per step, a value only GradCache's step logs
+    assert re.findall(r'grad_cache_passes: ([0-9.]+)', log) == ['8.0000'] * 4

@@ -91,3 +91,57 @@ def test_no_duplicates_sampler_keeps_repeated_texts_apart(tmp_path):
         anchors = [texts[i] for i in batch]
         assert len(set(anchors)) == len(anchors), batches
     assert sorted(i for b in batches for i in b) == list(range(len(texts)))
+
+
+def test_no_duplicates_sampler_that_can_never_fill_a_batch_is_an_error(tmp_path):
+    from mmengine.dataset import InfiniteSampler
+    path = write_jsonl(tmp_path / 'few.jsonl', [dict(anchor=t, positive=t) for t in ['a', 'b', 'a', 'c', 'b']])
+    dataset = TextPairDataset(path)
+    with pytest.raises(ValueError, match=r'has 5 rows and only 3 distinct row\(s\).*batch_size=4 rows'):
+        NoDuplicatesBatchSampler(InfiniteSampler(dataset, shuffle=True, seed=0), batch_size=4)
+    # enough distinct rows, but once ('a', 'b') is placed neither ('a', 'x') nor ('y', 'b') can join it
+    path = write_jsonl(tmp_path / 'clash.jsonl', [dict(anchor='a', positive='b'), dict(anchor='a', positive='x'),
+                                                 dict(anchor='y', positive='b')])
+    dataset = TextPairDataset(path)
+
+    class Endless(torch.utils.data.Sampler):
+        def __init__(self):
+            self.dataset = dataset
+
+        def __iter__(self):
+            while True:
+                yield from range(len(dataset))
+
+    batches = NoDuplicatesBatchSampler(Endless(), batch_size=2)
+    with pytest.raises(ValueError, match='after every row was drawn only 1 fit together'):
+        next(iter(batches))
+
+
+def test_collate_names_a_missing_text_and_reports_truncation_once(capsys):
+    from mmengine.logging import MMLogger
+
+    from text_align.data import collate
+    with pytest.raises(ValueError, match=r"column 'positive' of row sample_idx=7 .* must be a string, got None"):
+        tokenize_collate([dict(anchor='a', positive='b'), dict(anchor='c', positive=None, sample_idx=7)],
+                         minilm_path())
+    with pytest.raises(ValueError, match="column 'positive' of row .*got no such field"):
+        tokenize_collate([dict(anchor='a')], minilm_path())
+    MMLogger.get_instance('collate-truncation')  # a current logger writing to this test's stdout
+    collate._truncation_reported = False
+    long = ' '.join(['word'] * 20)
+    rows = [dict(anchor=long, positive='short'), dict(anchor='tiny', positive='also short'),
+            dict(anchor=long + ' more', positive='x')]
+    tokenize_collate(rows, minilm_path(), max_length=8)
+    tokenize_collate(rows, minilm_path(), max_length=8)
+    out = capsys.readouterr().out
+    assert out.count('exceed max_length=8') == 1
+    assert "2 of 3 texts of column 'anchor' in this batch exceed max_length=8 tokens (longest 23)" in out
+
+
+def test_beir_qrels_with_a_non_integer_score_name_the_line(tmp_path):
+    write_jsonl(tmp_path / 'corpus.jsonl', [dict(_id='d1', text='x')])
+    write_jsonl(tmp_path / 'queries.jsonl', [dict(_id='q1', text='find x')])
+    (tmp_path / 'qrels').mkdir()
+    (tmp_path / 'qrels' / 'test.tsv').write_text('query-id\tcorpus-id\tscore\nq1\td1\t0.5\n')
+    with pytest.raises(ValueError, match=r"test.tsv:2: the score '0.5' is not an integer"):
+        load_beir(str(tmp_path))

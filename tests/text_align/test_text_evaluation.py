@@ -45,13 +45,18 @@ def test_exact_and_faiss_search_agree():
     assert len(run['q3']) == 10
 
 
-def test_sts_correlations_match_scipy_and_reject_bad_input():
-    from scipy.stats import spearmanr
-    rng = np.random.default_rng(1)
-    gold = rng.random(40)
-    predicted = gold + 0.3 * rng.random(40)
+def test_sts_correlations_equal_hand_computed_values_and_reject_bad_input():
+    # no ties: Spearman = 1 - 6 sum(d^2) / (n (n^2 - 1)); ranks of predicted 1..5, of gold 2,1,4,3,5
+    predicted = [0.1, 0.2, 0.3, 0.4, 0.5]
+    gold = [2.0, 1.0, 4.0, 3.0, 5.0]
     result = sts_correlations(predicted, gold)
-    assert result['spearman'] == pytest.approx(100 * spearmanr(predicted, gold)[0])
+    assert result['spearman'] == pytest.approx(100 * (1 - 6 * 4 / (5 * 24)))  # 80
+    # Pearson by its definition on the centred values: sum(xy) / sqrt(sum(x^2) sum(y^2)) = 0.8 / sqrt(0.1 * 10)
+    x, y = np.array(predicted) - 0.3, np.array(gold) - 3.0
+    assert (x * y).sum() == pytest.approx(0.8) and (x * x).sum() == pytest.approx(0.1) and (y * y).sum() == 10
+    assert result['pearson'] == pytest.approx(100 * 0.8 / np.sqrt(0.1 * 10))
+    tied = sts_correlations([1.0, 1.0, 2.0], [1.0, 2.0, 3.0])  # average ranks 1.5, 1.5, 3 against 1, 2, 3
+    assert tied['spearman'] == pytest.approx(100 * 1.5 / np.sqrt(1.5 * 2))  # Pearson of the centred ranks
     with pytest.raises(ValueError, match='equal-length'):
         sts_correlations([0.1, 0.2], [0.3])
 

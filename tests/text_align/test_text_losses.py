@@ -66,3 +66,20 @@ def test_feature_queue_keeps_the_newest_keys_and_moco_loss_uses_only_enqueued_on
     expected = torch.nn.functional.cross_entropy(((queries * keys).sum(1, keepdim=True)) / 0.05,
                                                  torch.zeros(3, dtype=torch.long))
     torch.testing.assert_close(moco_infonce(queries, keys, fresh, 0.05), expected)
+
+
+def test_moco_loss_scores_the_positive_against_every_enqueued_key_by_hand():
+    queue = FeatureQueue(dim=2, size=4)
+    queue.enqueue(torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]))  # 3 of 4 slots: the random row stays out
+    queries = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
+    keys = torch.tensor([[1.0, 1.0], [0.0, -1.0]])
+    # query 0: positive 2, queue scores [2, 0, -2]; query 1: positive -1, queue scores [0, 1, 0]; temperature 0.5
+    row0 = torch.tensor([2.0, 2.0, 0.0, -2.0]) / 0.5
+    row1 = torch.tensor([-1.0, 0.0, 1.0, 0.0]) / 0.5
+    expected = ((torch.logsumexp(row0, 0) - row0[0]) + (torch.logsumexp(row1, 0) - row1[0])) / 2
+    torch.testing.assert_close(moco_infonce(queries, keys, queue, 0.5), expected)
+    # normalised: cosines instead of dot products (query 0 . key 0 = 1/sqrt(2))
+    unit = moco_infonce(queries, keys, queue, 0.5, normalize=True)
+    row0 = torch.tensor([2 ** -0.5, 1.0, 0.0, -1.0]) / 0.5
+    row1 = torch.tensor([-1.0, 0.0, 1.0, 0.0]) / 0.5
+    torch.testing.assert_close(unit, ((torch.logsumexp(row0, 0) - row0[0]) + (torch.logsumexp(row1, 0) - row1[0])) / 2)

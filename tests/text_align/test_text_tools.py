@@ -61,3 +61,42 @@ def test_retrieval_metric_in_the_runner_loop(tmp_path):
         evaluator.process(model(batch['inputs'], batch['data_samples'], mode='predict'), batch)
     metrics = evaluator.evaluate(len(rows))
     assert metrics['retrieval/nDCG@10'] == 100.0 and metrics['retrieval/MAP'] == 100.0
+
+
+def _eval_beir_module():
+    import sys
+
+    from conftest import REPO
+    sys.path.insert(0, str(REPO / 'tools' / 'text'))
+    import eval_beir
+    return eval_beir
+
+
+def test_beir_evaluation_rejects_unjudged_folders_and_checkpoints_that_do_not_fit(tmp_path, monkeypatch):
+    import pytest
+    import torch
+
+    eval_beir = _eval_beir_module()
+    write_beir(tmp_path / 'beir')
+    (tmp_path / 'beir' / 'qrels' / 'test.tsv').write_text('query-id\tcorpus-id\tscore\nq9\td0\t1\n')
+    monkeypatch.setattr('sys.argv', ['eval_beir.py', str(tmp_path / 'beir'), '--model-path', 'shipped:x'])
+    with pytest.raises(SystemExit, match='no query of queries.jsonl has a judgement in qrels/test.tsv'):
+        eval_beir.main()
+    config = 'configs/text/simcse/simcse-unsup_minilm-l6_1xb32-150it_lee-news.py'
+    torch.save({'state_dict': {'encoder.projection.weight': torch.zeros(2, 2)}}, tmp_path / 'other.pth')
+    write_beir(tmp_path / 'beir2')
+    monkeypatch.setattr('sys.argv', ['eval_beir.py', str(tmp_path / 'beir2'), '--config', config, '--checkpoint',
+                                     str(tmp_path / 'other.pth')])
+    with pytest.raises(SystemExit, match=r"other.pth does not fit the model of .*unexpected 1 key\(s\) "
+                                         r"\['encoder.projection.weight'\]"):
+        eval_beir.main()
+
+
+def test_beir_evaluation_length_defaults_to_the_model_limit():
+    import argparse
+
+    eval_beir = _eval_beir_module()
+    args = argparse.Namespace(model_path='shipped:all-MiniLM-L6-v2', max_length=None)
+    assert eval_beir.build_encoder(args).max_length == 512  # BERT positions; the folder's training length is 256
+    args.max_length = 300
+    assert eval_beir.build_encoder(args).max_length == 300

@@ -1,14 +1,13 @@
-# Contriever at CPU scale: the shipped all-MiniLM-L6-v2, independent crops of gensim's Lee background news documents,
-# a 4096-key queue; otherwise the paper's settings (see contriever_bert-base_32xb64-500k_wiki-ccnet.py).
+# Contriever at CPU scale: the shipped all-MiniLM-L6-v2, gensim's Lee background news corpus as one token stream in
+# 256-token chunks, a 4096-key queue, 100 iterations; otherwise the paper's settings (see
+# contriever_bert-base_32xb64-500k_wiki-ccnet.py).
 _base_ = './contriever_bert-base_32xb64-500k_wiki-ccnet.py'
 model_path = 'shipped:all-MiniLM-L6-v2'
 model = dict(encoder=dict(model_path=model_path), queue_size=4096)
 train_dataloader = dict(
     batch_size=32, num_workers=2,
     collate_fn=dict(model_path=model_path),
-    dataset=dict(ann_file='gensim:lee_background.cor', min_chars=50))
-optim_wrapper = dict(type='OptimWrapper', _delete_=True, optimizer=dict(type='AdamW', lr=5e-5, weight_decay=0.01),
-                     clip_grad=dict(max_norm=1.0))
+    dataset=dict(ann_file='gensim:lee_background.cor', model_path=model_path))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=10),
     dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=False, begin=10, end=100),

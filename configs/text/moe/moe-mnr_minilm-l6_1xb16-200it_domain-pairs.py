@@ -1,9 +1,11 @@
-# Mixture-of-experts sentence embeddings (Hallee et al.): the feed-forward block of the last layer copied into one
-# expert per domain, routing enforced per example (row field "domain", or a leading "[DOMAIN]" token in the anchor),
-# trained with the multiple-negatives ranking loss (temperature 0.05 = scale 20) at lr 1e-4, batch 16 (the paper's
-# settings; max length 512 there, 128 here). Data: JSONL rows {"anchor", "positive", "domain"}, e.g. co-cited
-# abstracts of the five domains below. Paper: all-domain F1 0.887 (BERT-base MoE) vs 0.696 untrained.
-# Not trained here at paper scale (needs the abstract-pair data).
+# Mixture-of-experts sentence embeddings after Hallee et al. (Gleghorn-Lab/Mixture-of-Experts-Sentence-Similarity at
+# 2a67569): the feed-forward block of the last layer copied into one expert per domain, routing enforced per example
+# (row field "domain", or a leading "[DOMAIN]" token in the anchor), trained with the multiple-negatives ranking loss
+# on cosine similarity (temperature 0.05 = scale 20) at lr 1e-4, batch 16 (upstream's lr and batch; max length 512
+# there, 128 here). Data: JSONL rows {"anchor", "positive", "domain"}, e.g. co-cited abstracts of the five domains.
+# Not upstream's configuration: its reported all-domain max-F1 0.887 (moe_tokensHF) is ModernBERT-base with every
+# layer converted to experts, its mnr_plus loss on raw dot products, an MLP pooler and added domain tokens, and its
+# single-expert model reaches 0.877 (se_all_tokensHF). Neither is reproduced here, and no F1 is claimed.
 _base_ = '../_base_/text_runtime.py'
 model_path = 'shipped:all-MiniLM-L6-v2'
 model = dict(

@@ -1,7 +1,10 @@
-# Unsupervised SimCSE, the paper's recipe (princeton-nlp/SimCSE run_unsup_example.sh): bert-base-uncased (local
-# folder checkpoints/bert-base-uncased), CLS pooling with an MLP head during training only, dropout views,
-# temperature 0.05, batch 64, lr 3e-5, max length 32, 1 epoch on wiki1m_for_simcse.txt (data/simcse/).
-# Validation: STS-B dev (data/simcse/stsb_dev.tsv: sentence1, sentence2, score), Spearman, every 125 iterations.
+# Unsupervised SimCSE, the paper's recipe (princeton-nlp/SimCSE run_unsup_example.sh at 49fa580): bert-base-uncased
+# (local folder checkpoints/bert-base-uncased), CLS pooling with an MLP head during training only (--mlp_only_train),
+# dropout views, temperature 0.05, batch 64, lr 3e-5 decaying linearly to 0, max length 32, 1 epoch of the 1M
+# sentences of wiki1m_for_simcse.txt (data/simcse/) = 15625 iterations.
+# Model selection as upstream (--eval_steps 125 --metric_for_best_model stsb_spearman --load_best_model_at_end):
+# STS-B dev (data/simcse/stsb_dev.tsv: sentence1, sentence2, score) every 125 iterations, the best Spearman kept as
+# best_sts_spearman_iter_*.pth in the work dir; evaluate that checkpoint (tools/test.py), not the last one.
 # Paper: STS average (7 tasks, Spearman) 76.25. Not trained here (needs a GPU, BERT-base and wiki1m).
 _base_ = '../_base_/text_runtime.py'
 model_path = 'checkpoints/bert-base-uncased'
@@ -26,11 +29,12 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='STSMetric')
 test_evaluator = val_evaluator
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=3e-5, weight_decay=0.0))
-param_scheduler = [dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=True, begin=0, end=1,
-                        convert_to_iter_based=True)]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1, val_interval=1)
+max_iters = 1_000_000 // 64  # one epoch of wiki1m at batch 64
+param_scheduler = [dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=False, begin=0, end=max_iters)]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=125)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(checkpoint=dict(by_epoch=True, interval=1, save_best='sts/spearman', rule='greater'),
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=125, max_keep_ckpts=1, save_best='sts/spearman',
+                                     rule='greater'),
                      logger=dict(interval=50))
 env_cfg = dict(dist_cfg=dict(backend='nccl'))

@@ -8,7 +8,8 @@ from .kfold import fold_split, stratified_folds
 from .shipped_corpora import (LeeDocumentSimilarity, SameLabelPairs, gensim_test_data, read_labelled_sentences,
                               resolve_data_path)
 from .text_datasets import NLITripletDataset, SentenceCorpus, TextPairDataset, read_records
+from .token_chunks import TokenChunkCorpus
 
 __all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'SameLabelPairs', 'read_labelled_sentences', 'fold_split',
            'stratified_folds', 'gensim_test_data', 'resolve_data_path', 'load_beir', 'tokenize_collate', 'independent_crops_collate', 'random_crop', 'NoDuplicatesBatchSampler', 'NLITripletDataset', 'SentenceCorpus',
-           'TextPairDataset', 'read_records']
+           'TextPairDataset', 'TokenChunkCorpus', 'read_records']

@@ -50,7 +50,12 @@ def load_beir(folder: str, split: str = 'test',
                 continue  # header "query-id corpus-id score"
             if len(fields) < 3:
                 raise ValueError(f'{qrels_path}:{line_no}: expected "query-id<TAB>corpus-id<TAB>score"')
-            qid, did, score = fields[0], fields[1], int(fields[2])
+            qid, did = fields[0], fields[1]
+            try:
+                score = int(fields[2])
+            except ValueError:
+                raise ValueError(f'{qrels_path}:{line_no}: the score {fields[2]!r} is not an integer (BEIR '
+                                 'relevance judgements are integers)') from None
             if qid not in queries:
                 continue
             if did not in corpus:

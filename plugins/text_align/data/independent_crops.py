@@ -10,10 +10,11 @@ from .collate import _tokenizer
 
 def random_crop(ids: Sequence[int], rng: np.random.Generator, ratio_min: float, ratio_max: float,
                 deletion: float) -> List[int]:
-    """A contiguous span of ``ids`` whose length is a uniform fraction in [ratio_min, ratio_max] of it (at least one
-    token), then each token dropped with probability ``deletion`` (at least one kept)."""
+    """A contiguous span of ``ids`` of ``int(len(ids) * r)`` tokens, r uniform in [ratio_min, ratio_max] (Contriever's
+    ``randomcrop``; here at least one token), then each token dropped with probability ``deletion`` (at least one
+    kept)."""
     n = len(ids)
-    length = max(1, int(round(n * rng.uniform(ratio_min, ratio_max))))
+    length = max(1, int(n * rng.uniform(ratio_min, ratio_max)))
     start = int(rng.integers(0, n - length + 1))
     span = list(ids[start:start + length])
     if deletion > 0:
@@ -26,15 +27,18 @@ def random_crop(ids: Sequence[int], rng: np.random.Generator, ratio_min: float, 
 def independent_crops_collate(data_batch: Sequence[dict], model_path: str, column: str = 'text',
                               chunk_length: int = 256, ratio_min: float = 0.05, ratio_max: float = 0.5,
                               deletion: float = 0.1, seed: int = -1) -> dict:
-    """Tokenise each document, take a random chunk of ``chunk_length`` tokens, and cut two independent crops from it
-    (Contriever's ``randomcrop`` with token deletion); the tokenizer's start/end tokens (``[CLS]``/``[SEP]``,
-    or BOS/EOS) are added around each crop and the batch is right-padded.
+    """Cut two independent crops from each chunk (Contriever's ``randomcrop`` with token deletion); the tokenizer's
+    start/end tokens (``[CLS]``/``[SEP]``, or BOS/EOS) are added around each crop and the batch is right-padded.
+
+    A row with ``input_ids`` (from :class:`TokenChunkCorpus`, as upstream: full chunks of one token stream) is the
+    chunk itself; otherwise its ``column`` text is tokenised and a random window of ``chunk_length`` tokens of it is
+    the chunk (short documents give short chunks).
 
     Args:
         data_batch: rows with a ``column`` of text.
         model_path: tokenizer folder or ``shipped:<name>``.
-        column: the text field.
-        chunk_length: tokens of the chunk the crops come from (256).
+        column: the text field (rows without ``input_ids``).
+        chunk_length: tokens of the window taken from a text row (256).
         ratio_min: shortest crop as a fraction of the chunk (0.05 in the released script).
         ratio_max: longest crop (0.5).
         deletion: per-token deletion probability (0.1).
@@ -47,10 +51,13 @@ def independent_crops_collate(data_batch: Sequence[dict], model_path: str, colum
     rng = np.random.default_rng(np.random.randint(2**31) if seed < 0 else seed)
     queries, keys = [], []
     for row in data_batch:
-        ids = tokenizer(str(row[column]), add_special_tokens=False, verbose=False)['input_ids']
-        ids = ids or [tokenizer.unk_token_id]
-        start = int(rng.integers(0, max(1, len(ids) - chunk_length + 1)))
-        chunk = ids[start:start + chunk_length]
+        if 'input_ids' in row:
+            chunk = list(row['input_ids'])
+        else:
+            ids = tokenizer(str(row[column]), add_special_tokens=False, verbose=False)['input_ids']
+            ids = ids or [tokenizer.unk_token_id]
+            start = int(rng.integers(0, max(1, len(ids) - chunk_length + 1)))
+            chunk = ids[start:start + chunk_length]
         queries.append(random_crop(chunk, rng, ratio_min, ratio_max, deletion))
         keys.append(random_crop(chunk, rng, ratio_min, ratio_max, deletion))
 

@@ -116,6 +116,7 @@ class TextEncoder(BaseModule):
         self.normalize = bool(settings.get('normalize', False) if normalize is None else normalize)
         self.tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
         self.backbone = AutoModel.from_pretrained(model_path, local_files_only=True)
+        self._freeze_unused_pooler()
         self.position_limit = getattr(self.backbone.config, 'max_position_embeddings', None) or 512
         self.max_length = int(max_length or settings.get('max_length')
                               or min(self.tokenizer.model_max_length, self.position_limit))
@@ -123,6 +124,13 @@ class TextEncoder(BaseModule):
         self.projection = nn.Linear(hidden, projection_dim) if projection_dim else None
         self.embedding_dim = projection_dim or hidden
         self._warned_truncation = False
+
+    def _freeze_unused_pooler(self) -> None:
+        """Freeze the backbone's own pooler (BERT's dense + tanh on [CLS]), which no pooling mode uses: left
+        trainable it gets no gradient, and DDP then fails at the second iteration. It stays in the state dict."""
+        pooler = getattr(self.backbone, 'pooler', None)
+        if isinstance(pooler, nn.Module):
+            pooler.requires_grad_(False)
 
     def init_weights(self) -> None:
         """Keep the pretrained transformer as loaded (its own ``init_weights`` would re-initialise it); only the new

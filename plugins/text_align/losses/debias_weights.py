@@ -7,7 +7,9 @@ DebCSE (Miao et al., 2023) re-samples positives and negatives with inverse prope
 - the propensity of a pair is how common its surface-similarity level is among the batch's pairs (a histogram over
   ``bins`` levels); a negative's weight is the inverse propensity, normalised to mean 1 per query, so negatives
   that merely share length or words with the query (the common case a model learns to exploit) count less than
-  rare ones;
+  rare ones; weights are then bounded by ``max_weight`` (5 by default), as clipped inverse-propensity estimators
+  are, because a pair alone in its bin would otherwise take up to ``B - 1`` (about 29 at batch 32) and dominate
+  the query's loss: a clipped weight's excess goes back to the row's other negatives, so the mean stays 1;
 - a negative that is semantically close to the query (cosine of the current embeddings above ``false_negative_at``)
   is probably a positive: its weight is multiplied by ``1 - sigmoid((cos - false_negative_at) / sharpness)``;
 - an extra positive is re-sampled per query: the in-batch sentence with the highest semantic similarity times
@@ -32,25 +34,45 @@ def surface_similarity(texts: Sequence[str]) -> torch.Tensor:
     return (jaccard + ratio) / 2
 
 
-def inverse_propensity(surface: torch.Tensor, bins: int = 10) -> torch.Tensor:
-    """(B, B) inverse of the frequency of each off-diagonal pair's surface-similarity bin, mean 1 per row
-    (diagonal 0).
+def inverse_propensity(surface: torch.Tensor, bins: int = 10, max_weight: float = 5.0) -> torch.Tensor:
+    """(B, B) inverse of the frequency of each off-diagonal pair's surface-similarity bin, normalised to mean 1
+    per row and bounded by ``max_weight`` (a clipped weight's excess is spread over the row's other negatives in
+    proportion to their weights, so every row keeps mean 1; diagonal 0).
 
     Args:
         surface: (B, B) surface similarities in [0, 1].
         bins: histogram levels.
+        max_weight: largest weight of one negative, >= 1 (``inf``: no clipping).
+
+    Returns:
+        (B, B) weights in [0, max_weight].
     """
+    if max_weight < 1:
+        raise ValueError(f'inverse_propensity: max_weight must be >= 1 (the mean weight), got {max_weight}')
     b = surface.shape[0]
     off = ~torch.eye(b, dtype=torch.bool, device=surface.device)
     level = (surface.clamp(0, 1) * bins).long().clamp(max=bins - 1)
     counts = torch.bincount(level[off], minlength=bins).float()
     propensity = counts[level] / off.sum()
     weights = torch.where(off, 1.0 / propensity.clamp(min=1e-6), torch.zeros_like(propensity))
-    return weights / weights.sum(dim=1, keepdim=True) * (b - 1)
+    weights = weights / weights.sum(dim=1, keepdim=True) * (b - 1)
+    clipped = torch.zeros_like(off)
+    for _ in range(b):  # clip at max_weight and give the cut mass back to the other negatives of the row
+        over = off & ~clipped & (weights > max_weight)
+        if not over.any():
+            break
+        clipped |= over
+        free = off & ~clipped
+        left = (b - 1) - max_weight * clipped.sum(dim=1, keepdim=True)
+        free_sum = torch.where(free, weights, torch.zeros_like(weights)).sum(dim=1, keepdim=True)
+        weights = torch.where(clipped, torch.full_like(weights, max_weight),
+                              torch.where(free, weights * left / free_sum.clamp(min=1e-12), weights))
+    return weights
 
 
 def debias_weights(surface: torch.Tensor, semantic: torch.Tensor, bins: int = 10, false_negative_at: float = 0.9,
-                   sharpness: float = 0.02, positive_at: float = 0.8) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+                   sharpness: float = 0.02, positive_at: float = 0.8,
+                   max_weight: float = 5.0) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """Negative weights and re-sampled extra positives of a batch.
 
     Args:
@@ -60,13 +82,14 @@ def debias_weights(surface: torch.Tensor, semantic: torch.Tensor, bins: int = 10
         false_negative_at: cosine above which a negative is likely a false negative.
         sharpness: width of that transition.
         positive_at: lowest cosine of a re-sampled positive.
+        max_weight: clip of the inverse-propensity weights (see :func:`inverse_propensity`).
 
     Returns:
         ``(weights, extra)``: (B, B) weights of the negatives (0 on the diagonal), and (B,) the index of each
         query's re-sampled positive, -1 where none qualifies (None when no query has one).
     """
     b = surface.shape[0]
-    ipw = inverse_propensity(surface, bins)
+    ipw = inverse_propensity(surface, bins, max_weight)
     false_negative = torch.sigmoid((semantic - false_negative_at) / sharpness)
     weights = ipw * (1 - false_negative)
     score = torch.where(ipw > 0, semantic * ipw, torch.full_like(semantic, -float('inf')))

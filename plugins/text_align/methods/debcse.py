@@ -1,10 +1,13 @@
 """DebCSE-style debiased SimCSE: inverse-propensity weighted negatives and re-sampled positives (see
 :mod:`text_align.losses.debias_weights` for our formulation; the paper's formula is not public)."""
+import logging
 from typing import Dict, Optional
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
 
+from align_core.distributed import rank_and_world_size
 from ..losses.debias_weights import debias_weights, surface_similarity
 from ..registry import MODELS
 from .simcse import SimCSE
@@ -39,11 +42,16 @@ def weighted_infonce(queries: torch.Tensor, positives: torch.Tensor, weights: to
 @MODELS.register_module()
 class DebCSE(SimCSE):
     """Unsupervised SimCSE with debiased sampling: each negative is weighted by its inverse surface-similarity
-    propensity and down-weighted when it is semantically a likely positive; a semantically close, lexically rare
-    in-batch sentence is added as a second positive.
+    propensity (clipped) and down-weighted when it is semantically a likely positive; a semantically close,
+    lexically rare in-batch sentence is added as a second positive.
+
+    Under DDP the weighted loss uses this process's batch only: unlike ``InBatchInfoNCELoss``, it does not gather
+    the other processes' sentences as negatives (their texts would be needed for the surface similarities), so the
+    effective batch of negatives is the per-process batch (a warning says so once).
 
     Args:
-        debias: :func:`debias_weights` settings (``bins``, ``false_negative_at``, ``sharpness``, ``positive_at``).
+        debias: :func:`debias_weights` settings (``bins``, ``false_negative_at``, ``sharpness``, ``positive_at``,
+            ``max_weight``).
         **kwargs: :class:`SimCSE` arguments.
     """
 
@@ -51,6 +59,7 @@ class DebCSE(SimCSE):
         super().__init__(**kwargs)
         self.debias = dict(debias or {})
         self._texts = None
+        self._warned_local = False
 
     def _remember_texts(self, data_samples) -> None:
         self._texts = [str(s.get('text', '')) for s in data_samples] if data_samples else None
@@ -65,11 +74,19 @@ class DebCSE(SimCSE):
         self._remember_texts(data.get('data_samples'))
         return super().train_step(data, optim_wrapper)
 
-    def contrastive_loss(self, embeddings: Dict[str, torch.Tensor]) -> torch.Tensor:
-        """Weighted InfoNCE of the two dropout views; supervised layouts fall back to SimCSE's loss."""
-        if set(embeddings) != {'query', 'positive'} or self._texts is None:
-            return super().contrastive_loss(embeddings)
+    def contrastive_loss(self, embeddings: Dict[str, torch.Tensor],
+                         groups: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Weighted InfoNCE of the two dropout views; supervised layouts (or ``groups``) fall back to SimCSE's
+        loss."""
+        if set(embeddings) != {'query', 'positive'} or self._texts is None or groups is not None:
+            return super().contrastive_loss(embeddings, groups)
         queries, positives = embeddings['query'], embeddings['positive']
+        if len(self._texts) != queries.shape[0]:
+            raise ValueError(f'DebCSE: {len(self._texts)} texts for {queries.shape[0]} embeddings')
+        if not self._warned_local and rank_and_world_size()[1] > 1:
+            self._warned_local = True
+            print_log('DebCSE: under DDP the debiased loss uses each process\'s own batch as negatives (no gather)',
+                      logger='current', level=logging.WARNING)
         with torch.no_grad():
             unit = F.normalize(queries.detach(), dim=-1)
             surface = surface_similarity(self._texts).to(queries.device)

@@ -40,9 +40,9 @@ class RoutedFeedForward(nn.Module):
             raise RuntimeError('RoutedFeedForward: the batch has no domain ids (set them with DomainExpertEncoder)')
         out = None
         for index, expert in enumerate(self.experts):
+            # an expert with no row still runs (on zero rows): its parameters then get a zero gradient, which DDP
+            # needs (a parameter without a gradient makes it fail at the next iteration)
             rows = (domains == index).nonzero(as_tuple=True)[0]
-            if rows.numel() == 0:
-                continue
             result = expert(hidden[rows], *(a[rows] for a in args))
             if out is None:
                 out = result.new_zeros((hidden.shape[0], ) + result.shape[1:])

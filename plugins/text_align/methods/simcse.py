@@ -23,7 +23,9 @@ class SimCSE(BaseModel):
     Args:
         encoder: a ``TextEncoder`` config.
         loss: an ``InBatchInfoNCELoss`` config (SimCSE: temperature 0.05).
-        mlp_head: SimCSE's ``mlp_only_train``: a Linear + Tanh head on the embeddings during training only.
+        mlp_head: a Linear + Tanh head on the embeddings during training (SimCSE's ``--pooler_type cls``).
+        mlp_in_eval: keep the head at evaluation too. Upstream keeps it unless ``--mlp_only_train`` is given, i.e.
+            for its supervised runs; its unsupervised runs drop it (False, the default).
         mini_batch_size: with a value, train with GradCache: the batch's loss and gradient are exact, but only this
             many rows are encoded with a graph at a time (a large batch of negatives in small memory).
         group_key: a row field holding an integer group (e.g. ``'document'``: the document a sentence comes from;
@@ -35,19 +37,28 @@ class SimCSE(BaseModel):
 
     def __init__(self, encoder: dict, loss: dict = dict(type='InBatchInfoNCELoss', temperature=0.05),
                  mlp_head: bool = False, mini_batch_size: int = 0, data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None, group_key: Optional[str] = None) -> None:
+                 init_cfg: Optional[dict] = None, group_key: Optional[str] = None, mlp_in_eval: bool = False) -> None:
         super().__init__(data_preprocessor=data_preprocessor or dict(type='BaseDataPreprocessor'), init_cfg=init_cfg)
         self.encoder = MODELS.build(encoder)
         self.criterion = MODELS.build(loss)
         dim = self.encoder.embedding_dim
         self.mlp = nn.Sequential(nn.Linear(dim, dim), nn.Tanh()) if mlp_head else None
+        if mlp_in_eval and not mlp_head:
+            raise ValueError('SimCSE: mlp_in_eval=True needs mlp_head=True')
+        self.mlp_in_eval = mlp_in_eval
         self.mini_batch_size = mini_batch_size
         self.group_key = group_key
 
+    @property
+    def has_own_train_step(self) -> bool:
+        """True with GradCache: under DDP the ``OwnTrainStepDDP`` wrapper must then call :meth:`train_step`."""
+        return bool(self.mini_batch_size)
+
     def embed(self, tokens: Dict[str, torch.Tensor]) -> torch.Tensor:
-        """Encoder output (B, D), through the MLP head while training."""
+        """Encoder output (B, D), through the MLP head while training (and in eval with ``mlp_in_eval``)."""
         embeddings = self.encoder(**tokens)
-        return self.mlp(embeddings) if self.mlp is not None and self.training else embeddings
+        use_mlp = self.mlp is not None and (self.training or self.mlp_in_eval)
+        return self.mlp(embeddings) if use_mlp else embeddings
 
     def forward(self, inputs: Dict[str, Dict[str, torch.Tensor]], data_samples: Optional[List[dict]] = None,
                 mode: str = 'tensor') -> Union[Dict[str, torch.Tensor], List[dict], torch.Tensor]:
@@ -134,4 +145,7 @@ class SimCSE(BaseModel):
                                        self.mini_batch_size, optim_wrapper.backward)
         optim_wrapper.step()
         optim_wrapper.zero_grad()
-        return dict(loss=loss, loss_contrastive=loss, temperature=1 / self.criterion.scale().detach())
+        columns = self.columns(data['inputs']).values()
+        passes = sum(-(-next(iter(c.values())).shape[0] // self.mini_batch_size) for c in columns)
+        return dict(loss=loss, loss_contrastive=loss, temperature=1 / self.criterion.scale().detach(),
+                    grad_cache_passes=torch.tensor(float(passes)))
