@@ -125,3 +125,18 @@ def test_grad_cache_training_under_tools_train(tiny_bert, tmp_path):
     log = result.stdout + result.stderr
     # batch 16 in chunks of 4, two views: 8 re-encoded mini-batches per step, a value only GradCache's step logs
     assert re.findall(r'grad_cache_passes: ([0-9.]+)', log) == ['8.0000'] * 4
+
+
+def test_paper_configs_follow_the_published_recipes():
+    from mmengine.config import Config
+    unsup = Config.fromfile(REPO / 'configs/text/simcse/simcse-unsup_bert-base_1xb64-1e_wiki1m.py')
+    assert unsup.train_cfg.type == 'IterBasedTrainLoop' and unsup.train_cfg.val_interval == 125  # --eval_steps 125
+    assert unsup.train_cfg.max_iters == 15625 == unsup.param_scheduler[0].end  # 1M sentences / 64, one epoch
+    checkpoint = unsup.default_hooks.checkpoint
+    assert (checkpoint.by_epoch, checkpoint.save_best, checkpoint.rule) == (False, 'sts/spearman', 'greater')
+    assert (unsup.train_dataloader.batch_size, unsup.optim_wrapper.optimizer.lr) == (64, 3e-5)
+    assert unsup.model.mlp_head and not unsup.model.get('mlp_in_eval', False)  # --mlp_only_train
+    sup = Config.fromfile(REPO / 'configs/text/simcse/simcse-sup_bert-base_4xb128-3e_nli.py')
+    assert sup.train_dataloader.batch_size == 128 and sup.model.mlp_in_eval  # x 4 GPUs; --pooler_type cls
+    assert (sup.optim_wrapper.optimizer.lr, sup.train_cfg.max_epochs) == (5e-5, 3)
+    assert unsup.model_wrapper_cfg.type == sup.model_wrapper_cfg.type == 'OwnTrainStepDDP'
