@@ -12,7 +12,7 @@ vit = dict(type='CLIPViT', arch='tiny', out_indices=(0, 1, 2, 3), pyramid=True,
 model = dict(
     type='DITOPretrainer',
     backbone=vit,
-    neck=dict(type='FPN', in_channels=[64, 64, 64, 64], out_channels=64, num_outs=5),
+    neck=dict(type='FPN', in_channels=[64, 64, 64, 64], out_channels=64, num_outs=4),
     bbox_roi_extractor=dict(type='SingleRoIExtractor', roi_layer=dict(type='RoIAlign', output_size=7,
                                                                       sampling_ratio=0),
                             out_channels=64, featmap_strides=[4, 8, 16, 32]),
