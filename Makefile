@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DATA ?= data/demo_shapes
 
-.PHONY: setup demo demo-text test
+.PHONY: setup demo demo-text demo-pixpro test
 
 setup:
 	bash tools/setup_env.sh
@@ -13,6 +13,9 @@ demo: setup
 
 demo-text: setup
 	OMP_NUM_THREADS=2 $(PY) tools/text/demo_supcon.py --work-dir work_dirs/text_demo
+
+demo-pixpro: setup
+	OMP_NUM_THREADS=1 $(PY) tools/demo_pixpro.py --data $(DEMO_DATA) --work-dir work_dirs/demo_pixpro
 
 test: setup
 	$(PY) -m pytest tests

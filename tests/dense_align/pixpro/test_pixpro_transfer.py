@@ -52,7 +52,7 @@ def build_with_pretrained(config: Path, checkpoint: Path, depth: int = 50):
     """Build the transfer config's model with its backbone (and C4 shared head) initialised from ``checkpoint``."""
     cfg = Config.fromfile(str(config))
     model_cfg = cfg.model
-    model_cfg.backbone.init_cfg.checkpoint = str(checkpoint)
+    model_cfg.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(checkpoint))
     shared = model_cfg.get('roi_head', {}).get('shared_head')
     if shared:
         shared.init_cfg.checkpoint = str(checkpoint)
@@ -107,6 +107,21 @@ def test_resnet50_export_loads_into_the_paper_transfer_configs(tmp_path):
     assert_backbone_loaded(c4.backbone, exported)
     assert_backbone_loaded(c4.roi_head.shared_head.layer4, exported, prefix='layer4.')
     segmentor = build_with_pretrained(FCN, path)
+    assert_backbone_loaded(segmentor.backbone, exported)
+
+
+def test_demo_pretraining_encoder_fills_the_demo_segmentation_backbone(tmp_path):
+    """tools/demo_pixpro.py: the thin ResNet-18 of the pre-training config loads into the fine-tuning config."""
+    cfg = Config.fromfile(str(CONFIGS / 'pixpro_r18-w16_1xb16-lars-200it_demo-shapes-128px.py'))
+    assert cfg.auto_scale_lr.enable and cfg.train_cfg.max_iters == 200
+    init_default_scope('dense_align')
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    exported = online_encoder_state(model.state_dict())
+    path = tmp_path / 'demo_encoder.pth'
+    torch.save({'state_dict': exported}, path)
+    segmentor = build_with_pretrained(CONFIGS / 'transfer/semfpn_r18-w16-pixpro_fpn_1xb8-200it_demo-shapes-64labels.py',
+                                      path)
     assert_backbone_loaded(segmentor.backbone, exported)
 
 
