@@ -7,7 +7,7 @@ evaluation packages run on numpy 2 (see :mod:`align_core.numpy_compat`). It down
 from align_core import install_mmengine_safe_loading
 from align_core.numpy_compat import patch_legacy_numpy_users
 
-from . import clip, datasets, denseclip, dito, engine, evaluation, imagetext, pixpro, registry, xclip  # noqa: F401  (registration side effects)
+from . import clip, datasets, denseclip, dito, engine, evaluation, imagetext, mofi, pixpro, registry, xclip  # noqa: F401  (registration side effects)
 from . import dreamlip  # noqa: F401,E402  (registration side effects)
 
 install_mmengine_safe_loading()
