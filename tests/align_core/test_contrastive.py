@@ -1,6 +1,6 @@
 """Symmetric InfoNCE: log(B) for identical features, open_clip's ClipLoss values, correct gradients through the
 cross-process gather (2 processes, gloo), with equal and with unequal per-process batches (row counts gathered first,
-so the labels point at the right rows); the learnable temperature as open_clip keeps it (plain exp in the forward,
+so the labels point at the right rows) and with feature-cached accumulation on each process; the learnable temperature as open_clip keeps it (plain exp in the forward,
 clamped after each step by ClampLogitScaleHook)."""
 import math
 from types import SimpleNamespace
@@ -13,6 +13,7 @@ from open_clip.loss import ClipLoss
 
 from align_core.contrastive import LearnableTemperature, symmetric_infonce
 from align_core.distributed import gather_with_grad
+from align_core.feature_cache_accumulation import FeatureCacheAccumulator
 from align_core.logit_scale_hook import ClampLogitScaleHook
 from align_core.uneven_gather import gather_uneven_with_grad
 from conftest import free_port, join_gloo_group
@@ -93,6 +94,19 @@ def _averaged_grad(weight: torch.Tensor, a: torch.Tensor, b: torch.Tensor, world
     return grad / world, loss.detach()
 
 
+def _accumulated_grad(weight: torch.Tensor, a: torch.Tensor, b: torch.Tensor, world: int) -> torch.Tensor:
+    """Feature-cached accumulation over 2 micro-batches of this process's rows, negatives from every process."""
+    w = weight.clone().requires_grad_(True)
+    accumulator = FeatureCacheAccumulator(2)
+    for rows in (slice(0, 2), slice(2, 4)):
+        accumulator.add((a[rows], b[rows]), lambda batch: (batch[0] @ w, batch[1]))
+    accumulator.backward(lambda batch: (batch[0] @ w, batch[1]),
+                         lambda f, live: symmetric_infonce(f[0], f[1], torch.tensor(5.0)), lambda v: v.backward())
+    grad = w.grad.clone()
+    dist.all_reduce(grad)
+    return grad / world
+
+
 def _worker(rank: int, world: int, port: int, weight: torch.Tensor, a_in: torch.Tensor, b_in: torch.Tensor,
             out: dict) -> None:
     join_gloo_group(rank, world, port)
@@ -107,6 +121,8 @@ def _worker(rank: int, world: int, port: int, weight: torch.Tensor, a_in: torch.
         out[f'uneven{rank}'] = _averaged_grad(weight, a_in[rows], b_in[rows], world)[0]
         gathered, offset = gather_uneven_with_grad(torch.arange(UNEVEN[rank], dtype=torch.float)[:, None] + 10 * rank)
         out[f'gathered{rank}'] = (gathered.flatten().tolist(), offset)
+        out[f'accumulated{rank}'] = _accumulated_grad(weight, a_in[4 * rank:4 * rank + 4], b_in[4 * rank:4 * rank + 4],
+                                                      world)
     finally:
         dist.destroy_process_group()
 
@@ -125,6 +141,8 @@ def test_gradient_through_the_gather_equals_the_full_batch_gradient():
         assert torch.allclose(out[rank][0], w.grad, atol=1e-6), rank
         # 5 rows on rank 0, 3 on rank 1: the same full-batch gradient
         assert torch.allclose(out[f'uneven{rank}'], w.grad, atol=1e-6), rank
+        # 2 micro-batches of 2 rows per process, feature-cached accumulation with negatives from both processes
+        assert torch.allclose(out[f'accumulated{rank}'], w.grad, atol=1e-6), rank
     assert (out[0][1] + out[1][1]).item() / 2 == pytest.approx(full.item(), rel=1e-5)
     assert out['gathered0'] == ([0.0, 1.0, 2.0, 3.0, 4.0, 10.0, 11.0, 12.0], 0)
     assert out['gathered1'] == ([0.0, 1.0, 2.0, 3.0, 4.0, 10.0, 11.0, 12.0], 5)
