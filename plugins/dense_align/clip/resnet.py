@@ -11,7 +11,7 @@ from ..registration import register_model
 from ..shape_spec import ShapeSpec
 from .arch import resolve_arch
 from .pretrained_init import ClipPretrainedInitMixin, pretrained_to_init_cfg
-from .layers import AntiAliasBottleneck, DenseAttentionPool2d
+from .layers import AntiAliasBottleneck, DenseAttentionPool2d, conv_bn
 
 #: OpenAI CLIP ResNets: blocks per stage, stem width, joint-space width, pre-training image size.
 CLIP_RESNET_ARCHS: Dict[str, dict] = {
@@ -46,6 +46,7 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
             a checkpoint's grid to ``image_size // 32`` at load (DenseCLIP: ``'bilinear'``).
         pos_crop: crop the top-left part of the positional grid for each input instead of resizing it (DenseCLIP's
             detectors, with ``image_size=1344``: a 42x42 grid).
+        fast_inference: the inference fast path (see :meth:`set_fast_inference`); ``tools/test.py`` turns it on.
         init_cfg: mmengine init config, e.g. ``dict(type='Pretrained', checkpoint=...)`` on a converted checkpoint.
         pretrained: deprecated, as in mmseg/mmdet backbones: a path becomes a ``Pretrained`` ``init_cfg``.
     """
@@ -53,7 +54,7 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
     def __init__(self, arch: Union[str, dict] = 'RN50', out_indices: Sequence[int] = (0, 1, 2, 3),
                  with_attnpool: bool = False, frozen_stages: int = -1, norm_eval: bool = False,
                  norm_cfg: dict = dict(type='BN', requires_grad=True), pos_interpolation: str = 'bicubic',
-                 pos_crop: bool = False,
+                 pos_crop: bool = False, fast_inference: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None, pretrained: Optional[str] = None) -> None:
         super().__init__(init_cfg=pretrained_to_init_cfg(pretrained, init_cfg, type(self).__name__))
         arch = self.arch = resolve_arch(arch, CLIP_RESNET_ARCHS, 'CLIPResNet')
@@ -84,7 +85,21 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
             heads = arch.get('heads', width * 32 // 64)
             self.attnpool = DenseAttentionPool2d(arch['image_size'] // 32, width * 32, heads, arch['output_dim'],
                                                  pos_interpolation, crop=pos_crop)
+        self.set_fast_inference(fast_inference)
         self._freeze_stages()
+
+    def set_fast_inference(self, enabled: bool = True) -> None:
+        """Switch the fast path: every BatchNorm in eval mode (eval, ``norm_eval`` or frozen stages) is folded into
+        the convolution before it, and in eval mode the input is made channels-last. Training-mode norms and the
+        training forward are untouched; outputs equal the plain forward within float rounding.
+
+        Args:
+            enabled: on or off.
+        """
+        self.fast_inference = bool(enabled)
+        for module in self.modules():
+            if isinstance(module, AntiAliasBottleneck):
+                module.fold_bn = self.fast_inference
 
     def output_shape(self) -> List[ShapeSpec]:
         """The outputs of :meth:`forward`, in order.
@@ -101,9 +116,10 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
 
     def stem(self, x: torch.Tensor) -> torch.Tensor:
         """Three 3x3 convolutions and an average pool: stride 4."""
-        x = self.relu(self.bn1(self.conv1(x)))
-        x = self.relu(self.bn2(self.conv2(x)))
-        x = self.relu(self.bn3(self.conv3(x)))
+        fold = self.fast_inference
+        x = self.relu(conv_bn(x, self.conv1, self.bn1, fold))
+        x = self.relu(conv_bn(x, self.conv2, self.bn2, fold))
+        x = self.relu(conv_bn(x, self.conv3, self.bn3, fold))
         return self.avgpool(x)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
@@ -111,8 +127,10 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
             x: images (B, 3, H, W), CLIP-normalised; H and W multiples of 32.
 
         Returns:
-            The tensors described by :meth:`output_shape`.
+            The tensors described by :meth:`output_shape` (channels-last strided on the fast path in eval mode).
         """
+        if self.fast_inference and not self.training:
+            x = x.contiguous(memory_format=torch.channels_last)
         x = self.stem(x)
         outs = []
         for i in range(4):

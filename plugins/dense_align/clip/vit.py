@@ -56,6 +56,7 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
         frozen_stages: -1 freezes nothing; 0 the patch/position embeddings and ``ln_pre``; k > 0 also blocks < k.
         pos_interpolation: mode used to resize the positional embedding to other input sizes, and a checkpoint's
             grid to ``image_size // patch_size`` at load (DenseCLIP: ``'bilinear'``).
+        fast_inference: the inference fast path (see :meth:`set_fast_inference`); ``tools/test.py`` turns it on.
         init_cfg: mmengine init config.
         pretrained: deprecated, as in mmseg/mmdet backbones: a path becomes a ``Pretrained`` ``init_cfg``.
     """
@@ -65,7 +66,7 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
                  act: str = 'quick_gelu', drop_path_rate: float = 0.0, with_cp: bool = False, window_size: int = 0,
                  global_attn_indexes: Sequence[int] = (), shifted_pass: bool = False,
                  shift_size: Optional[int] = None, frozen_stages: int = -1,
-                 pos_interpolation: str = 'bicubic', init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 pos_interpolation: str = 'bicubic', fast_inference: bool = False, init_cfg: Optional[Union[dict, List[dict]]] = None,
                  pretrained: Optional[str] = None) -> None:
         super().__init__(init_cfg=pretrained_to_init_cfg(pretrained, init_cfg, type(self).__name__))
         arch = self.arch = resolve_arch(arch, CLIP_VIT_ARCHS, 'CLIPViT')
@@ -96,7 +97,21 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
         self.ln_post = nn.LayerNorm(width)
         self.proj = nn.Parameter(scale * torch.randn(width, arch['output_dim']))
         self.pyramid = SimpleFeaturePyramid(width, patch, norm_cfg=pyramid_norm_cfg) if pyramid else None
+        self.set_fast_inference(fast_inference)
         self._freeze_stages()
+
+    def set_fast_inference(self, enabled: bool = True) -> None:
+        """Switch the fast path: in eval mode without autograd every block runs its projections through oneDNN's
+        fused linear kernel (CPU) and a QuickGELU MLP as one fused SiLU with the 1.702 scales folded into its
+        weights. Attention is the fused ``scaled_dot_product_attention`` kernel either way. Training forwards are
+        untouched; outputs equal the plain forward within float rounding.
+
+        Args:
+            enabled: on or off.
+        """
+        self.fast_inference = bool(enabled)
+        for block in self.transformer.resblocks:
+            block.fast_inference = self.fast_inference
 
     def output_shape(self) -> List[ShapeSpec]:
         """The outputs of :meth:`forward`, in order.

@@ -5,6 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .fused_linear import fused_linear
+
 
 class SelfAttention(nn.Module):
     """Self-attention whose state dict matches ``nn.MultiheadAttention`` (``in_proj_weight``, ``in_proj_bias``,
@@ -26,19 +28,22 @@ class SelfAttention(nn.Module):
         nn.init.xavier_uniform_(self.in_proj_weight)
         nn.init.zeros_(self.out_proj.bias)
 
-    def forward(self, x: torch.Tensor, attn_mask: Optional[torch.Tensor] = None, is_causal: bool = False) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, attn_mask: Optional[torch.Tensor] = None, is_causal: bool = False,
+                fast: bool = False) -> torch.Tensor:
         """Attend every token of ``x`` to all (or, with ``is_causal``, the preceding) tokens.
 
         Args:
             x: tokens (B, N, C).
             attn_mask: optional additive float mask (N, N) or boolean mask where True means "may attend".
             is_causal: use a causal mask (CLIP's text transformer).
+            fast: projections through :func:`fused_linear` (inference fast path; same result within rounding).
 
         Returns:
             Tokens (B, N, C).
         """
         b, n, c = x.shape
-        q, k, v = F.linear(x, self.in_proj_weight, self.in_proj_bias).view(b, n, 3, self.num_heads, -1).permute(
+        linear = fused_linear if fast else F.linear
+        q, k, v = linear(x, self.in_proj_weight, self.in_proj_bias).view(b, n, 3, self.num_heads, -1).permute(
             2, 0, 3, 1, 4)
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal and attn_mask is None)
-        return self.out_proj(out.transpose(1, 2).reshape(b, n, c))
+        return linear(out.transpose(1, 2).reshape(b, n, c), self.out_proj.weight, self.out_proj.bias)

@@ -5,6 +5,8 @@ import torch
 from mmcv.cnn import build_norm_layer
 from torch import nn
 
+from .conv_bn import conv_bn
+
 
 class AntiAliasBottleneck(nn.Module):
     """1x1 -> 3x3 -> (avg-pool for stride) -> 1x1 bottleneck; keys match OpenAI CLIP (``downsample.-1/0/1``).
@@ -28,6 +30,7 @@ class AntiAliasBottleneck(nn.Module):
         self.conv3 = nn.Conv2d(planes, out, 1, bias=False)
         self.bn3 = build_norm_layer(norm_cfg, out)[1]
         self.relu = nn.ReLU(inplace=True)
+        self.fold_bn = False  # fold eval-mode norms into the convolutions (CLIPResNet's fast path)
         self.downsample = None
         if stride > 1 or inplanes != out:
             self.downsample = nn.Sequential(OrderedDict([
@@ -37,7 +40,12 @@ class AntiAliasBottleneck(nn.Module):
             ]))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.avgpool(self.relu(self.bn2(self.conv2(out))))
-        return self.relu(self.bn3(self.conv3(out)) + identity)
+        fold = self.fold_bn
+        if self.downsample is None:
+            identity = x
+        else:
+            pool, conv, bn = self.downsample
+            identity = conv_bn(pool(x), conv, bn, fold)
+        out = self.relu(conv_bn(x, self.conv1, self.bn1, fold))
+        out = self.avgpool(self.relu(conv_bn(out, self.conv2, self.bn2, fold)))
+        return self.relu(conv_bn(out, self.conv3, self.bn3, fold) + identity)

@@ -6,7 +6,7 @@ from mmcv.cnn.bricks import DropPath
 from torch import nn
 
 from .attention import SelfAttention
-from .mlp import clip_mlp
+from .mlp import clip_mlp, clip_mlp_fast
 
 
 class LayerScale(nn.Module):
@@ -47,6 +47,7 @@ class ResidualAttentionBlock(nn.Module):
         self.ls_1 = LayerScale(dim, ls_init_value) if ls_init_value is not None else nn.Identity()
         self.ls_2 = LayerScale(dim, ls_init_value) if ls_init_value is not None else nn.Identity()
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.fast_inference = False  # fused linear layers and MLP in eval mode without autograd (CLIPViT's fast path)
 
     def forward(self, x: torch.Tensor, attn_mask: Optional[torch.Tensor] = None, is_causal: bool = False) -> torch.Tensor:
         """Args:
@@ -57,5 +58,8 @@ class ResidualAttentionBlock(nn.Module):
         Returns:
             Tokens (B, N, C).
         """
+        if self.fast_inference and not self.training and not torch.is_grad_enabled():
+            x = x + self.ls_1(self.attn(self.ln_1(x), attn_mask=attn_mask, is_causal=is_causal, fast=True))
+            return x + self.ls_2(clip_mlp_fast(self.mlp, self.ln_2(x)))
         x = x + self.drop_path(self.ls_1(self.attn(self.ln_1(x), attn_mask=attn_mask, is_causal=is_causal)))
         return x + self.drop_path(self.ls_2(self.mlp(self.ln_2(x))))
