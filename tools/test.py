@@ -14,6 +14,7 @@ import text_align  # noqa: E402,F401
 from align_core.cli import run_tool  # noqa: E402
 from align_core.config_check import check_data_paths  # noqa: E402
 from align_core.tool_config import add_common_arguments, load_config  # noqa: E402
+from dense_align.clip.fast_path import apply_test_fast_path  # noqa: E402
 from dense_align.engine import ReleasedCheckpointHook  # noqa: E402
 from mmengine.config import Config, ConfigDict  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
@@ -35,6 +36,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--wait-time', type=float, default=2, help='seconds each image is shown with --show')
     parser.add_argument('--tta', action='store_true',
                         help="test-time augmentation with the config's tta_model and tta_pipeline (mmdet/mmseg style)")
+    parser.add_argument('--no-fast-path', action='store_true',
+                        help="run the CLIP encoders' plain forward (the fast path is on by default; the config's "
+                        "`compile` also compiles the test step)")
     add_common_arguments(parser)
     return parser.parse_args()
 
@@ -97,6 +101,7 @@ def main() -> None:
         cfg = build_config(args)
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
         runner.register_hook(ReleasedCheckpointHook())  # the authors' released files load directly (DenseCLIP, PixPro)
+        apply_test_fast_path(runner, enabled=not args.no_fast_path)
         runner.test()
 
     run_tool(test, debug=args.debug)

@@ -47,8 +47,9 @@ class DreamLIPPretrainer(CLIPPretrainer):
             raise ValueError('DreamLIPPretrainer: accum_steps must be 1 (the released code has no accumulation for '
                              'sub-captions either)')
         super().__init__(**kwargs)
-        self.temperature_local = LearnableTemperature(kwargs.get('init_temperature', 0.07),
-                                                      kwargs.get('max_logit_scale', 100.0))
+        if use_grouping_loss:  # its own scale (only when used: DDP refuses parameters without a gradient)
+            self.temperature_local = LearnableTemperature(kwargs.get('init_temperature', 0.07),
+                                                          kwargs.get('max_logit_scale', 100.0))
         self.use_multipos_loss = use_multipos_loss
         self.use_grouping_loss = use_grouping_loss
         self.margin, self.gamma, self.mpl_divisor = margin, gamma, mpl_divisor
