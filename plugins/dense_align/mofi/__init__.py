@@ -4,7 +4,8 @@ from ..evaluation import instance_retrieval  # noqa: F401  (registers InstanceRe
 from .entity_dataset import EntityImageDataset
 from .entity_table import Entity, check_entities, entity_text, normalise_name, read_entity_table, write_entity_table
 from .entity_transforms import PackImageEntities, SampleEntityText
+from .gpr1200_dataset import GPR1200Dataset
 from .mofi_pretrainer import MOFIPretrainer
 
 __all__ = ['EntityImageDataset', 'Entity', 'check_entities', 'entity_text', 'normalise_name', 'read_entity_table',
-           'write_entity_table', 'PackImageEntities', 'SampleEntityText', 'MOFIPretrainer']
+           'write_entity_table', 'GPR1200Dataset', 'PackImageEntities', 'SampleEntityText', 'MOFIPretrainer']
