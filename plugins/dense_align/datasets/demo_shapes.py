@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image
 from pycocotools import mask as mask_utils
 
+from .demo_long_captions import write_demo_text_annotations
 from .image_text.caption_writers import write_caption_shards, write_caption_table
 
 #: Object classes: (shape, fill). Two squares and two circles differ only by texture, so colour alone is not enough.
@@ -248,6 +249,7 @@ def generate_demo_shapes(root: str, spec: DemoShapesSpec = DemoShapesSpec()) -> 
             with open(os.path.join(root, 'annotations', f'{kind}_{split}.json'), 'w') as f:
                 json.dump(payload, f)
         _write_caption_forms(root, split, images, captions, spec.num_shards)
+        write_demo_text_annotations(root, split, images, instances, CLASSES, spec.size)  # DreamLIP / uCLIP
         counts[split] = num
     meta = dict(format_version=FORMAT_VERSION, classes=list(CLASSES), seg_classes=list(SEG_CLASSES),
                 seg_palette=[list(c) for c in SEG_PALETTE], spec=asdict(spec))
@@ -278,7 +280,7 @@ def is_generated(root: str, spec: DemoShapesSpec) -> bool:
             folder = os.path.join(root, sub, split)
             if not os.path.isdir(folder) or len(os.listdir(folder)) != num:
                 return False
-        for name in ('instances.json', 'captions.json', 'captions.csv', 'captions.jsonl'):
+        for name in ('instances.json', 'captions.json', 'captions.csv', 'captions.jsonl', 'long_captions.json'):
             kind, ext = name.split('.')
             if not os.path.isfile(os.path.join(root, 'annotations', f'{kind}_{split}.{ext}')):
                 return False
