@@ -93,3 +93,13 @@ def test_demo_config_trains_and_reports_instance_retrieval(demo_root, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert 'loss_cls' in log and 'loss_con' in log and 'instance_retrieval/mAP' in log, log[-2000:]
+
+
+@pytest.mark.parametrize('name,arch,batch', [('mofi_vit-b16_multitask_i2e-2m-224px.py', 'ViT-B/16', 256),
+                                             ('mofi_vit-l14_multitask_i2e-2m-224px.py', 'ViT-L/14', 128)])
+def test_paper_configs_parse_with_the_stated_settings(name, arch, batch):
+    cfg = Config.fromfile(str(REPO / 'configs/mofi' / name))
+    assert cfg.model.image_encoder.arch == arch and cfg.model.text_encoder.arch == arch
+    assert cfg.model.num_entities == 2_000_000 and cfg.train_dataloader.batch_size == batch
+    assert cfg.val_evaluator == dict(type='InstanceRetrievalMetric', domains='gpr1200', include_self=True)
+    assert cfg.optim_wrapper.optimizer.type == 'AdamW'
