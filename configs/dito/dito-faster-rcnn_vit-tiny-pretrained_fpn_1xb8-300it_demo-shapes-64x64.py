@@ -7,6 +7,7 @@ pretrained = 'work_dirs/dito_demo/pretrain/iter_300.pth'
 model = dict(
     backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
     neck=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='neck.')),
-    roi_head=dict(bbox_head=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='bbox_head.'))),
+    roi_head=dict(bbox_head=dict(init_cfg=[dict(type='Normal', std=0.001, override=dict(name='fc_reg')),
+                                            dict(type='Pretrained', checkpoint=pretrained, prefix='bbox_head.')])),
     text_encoder=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='text_encoder.')),
     vlm=dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.'))))

@@ -5,21 +5,13 @@ from typing import Dict, List, Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel
+from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement
 
 from align_core.contrastive import LearnableTemperature, symmetric_infonce
 from ..clip import ClipBPETokenizer
 from ..registry import MODELS
 from .region_pairing import check_pairing, mean_of_unit, random_rois, whole_image_rois
-
-
-def _build(cfg: dict):
-    """Build from the plugin registry, falling back to mmdet's (FPN, SingleRoIExtractor)."""
-    try:
-        return MODELS.build(cfg)
-    except KeyError:
-        from mmdet.registry import MODELS as MMDET_MODELS
-        return MMDET_MODELS.build(cfg)
 
 
 @MODELS.register_module()
@@ -32,7 +24,7 @@ class DITOPretrainer(BaseModel):
 
     Args:
         backbone: ``CLIPViT`` config with ``pyramid=True`` (windowed attention, shifted pass).
-        neck: mmdet ``FPN`` config on the pyramid.
+        neck: mmdet ``FPN`` config on the pyramid (this and the next two are built in mmdet's scope).
         bbox_roi_extractor: mmdet ``SingleRoIExtractor`` config; its ``featmap_strides`` name the pooled levels.
         bbox_head: ``DITOTextBBoxHead`` config (``with_reg=False, with_background_embed=False``).
         text_encoder: ``CLIPTextTransformer`` config whose ``output_dim`` is the head's ``text_dim``.
@@ -50,10 +42,12 @@ class DITOPretrainer(BaseModel):
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.pairing = check_pairing(pairing)
-        self.backbone = _build(backbone)
-        self.neck = _build(neck)
-        self.bbox_roi_extractor = _build(bbox_roi_extractor)
-        self.bbox_head = _build(bbox_head)
+        self.backbone = MODELS.build(backbone)
+        with DefaultScope.overwrite_default_scope('mmdet'):  # the detector's modules, built as mmdet builds them
+            from mmdet.registry import MODELS as MMDET_MODELS
+            self.neck = MMDET_MODELS.build(neck)
+            self.bbox_roi_extractor = MMDET_MODELS.build(bbox_roi_extractor)
+            self.bbox_head = MMDET_MODELS.build(bbox_head)
         self.text_encoder = MODELS.build(text_encoder)
         if self.bbox_head.text_proj.out_features != self.text_encoder.output_dim:
             raise ValueError(f'DITOPretrainer: bbox_head.text_dim={self.bbox_head.text_proj.out_features} but the text '

@@ -5,7 +5,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 from mmcv.ops import roi_align
-from torch import nn
+from mmengine.model import BaseModule
 
 from ..registry import MODELS
 
@@ -17,7 +17,7 @@ def scale_rois(rois: torch.Tensor, factor: float) -> torch.Tensor:
     return torch.cat([rois[:, :1], centre - half, centre + half], dim=1)
 
 
-class FrozenVLMScorer(nn.Module):
+class FrozenVLMScorer(BaseModule):
     """A frozen ``CLIPViT`` (``with_embeddings=True``) whose ``dense_embed`` map scores boxes.
 
     Args:
@@ -29,7 +29,7 @@ class FrozenVLMScorer(nn.Module):
 
     def __init__(self, backbone: dict, roi_size: int = 14, box_scale: float = 0.7,
                  temperature: float = 0.01) -> None:
-        super().__init__()
+        super().__init__()  # a BaseModule, so that the detector's init_weights reaches the ViT's init_cfg
         backbone = dict(backbone, with_embeddings=True)
         self.backbone = MODELS.build(backbone)
         self.backbone.requires_grad_(False)
