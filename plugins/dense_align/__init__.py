@@ -9,6 +9,7 @@ from align_core.numpy_compat import patch_legacy_numpy_users
 
 from . import clip, datasets, denseclip, dito, engine, evaluation, imagetext, mofi, pixpro, registry, xclip  # noqa: F401  (registration side effects)
 from . import dreamlip  # noqa: F401,E402  (registration side effects)
+from . import uclip  # noqa: F401,E402  (registration side effects)
 
 install_mmengine_safe_loading()
 patch_legacy_numpy_users()  # mmseg CityscapesMetric / mmdet LVISMetric on numpy 2
