@@ -2,6 +2,8 @@
 from .beir import load_beir
 from .beir_dataset import BEIRDataset
 from .collate import tokenize_collate
+from .graded_list_collate import graded_list_collate
+from .graded_lists import GradedListDataset, read_graded_lists
 from .independent_crops import independent_crops_collate, random_crop
 from .no_duplicates_sampler import NoDuplicatesBatchSampler
 from .kfold import fold_split, stratified_folds
@@ -12,4 +14,5 @@ from .token_chunks import TokenChunkCorpus
 
 __all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'SameLabelPairs', 'read_labelled_sentences', 'fold_split',
            'stratified_folds', 'gensim_test_data', 'resolve_data_path', 'load_beir', 'tokenize_collate', 'independent_crops_collate', 'random_crop', 'NoDuplicatesBatchSampler', 'NLITripletDataset', 'SentenceCorpus',
-           'TextPairDataset', 'TokenChunkCorpus', 'read_records']
+           'TextPairDataset', 'TokenChunkCorpus', 'read_records', 'GradedListDataset', 'graded_list_collate',
+           'read_graded_lists']

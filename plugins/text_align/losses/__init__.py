@@ -4,6 +4,7 @@ from .debias_weights import debias_weights, inverse_propensity, surface_similari
 from .grad_cache import grad_cache_backward
 from .infonce import InBatchInfoNCELoss
 from .moco import moco_infonce
+from .wasserstein import WS2Loss, gaussian_w2, sorted_cdf_w1
 
 __all__ = ['debias_weights', 'inverse_propensity', 'surface_similarity', 'grad_cache_backward', 'InBatchInfoNCELoss',
-           'moco_infonce']
+           'moco_infonce', 'WS2Loss', 'gaussian_w2', 'sorted_cdf_w1']

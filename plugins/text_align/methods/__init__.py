@@ -3,5 +3,6 @@ from .contriever import Contriever
 from .debcse import DebCSE, weighted_infonce
 from .domain_experts import DomainExpertEncoder, RoutedFeedForward
 from .simcse import SimCSE
+from .sycl import SyCL
 
-__all__ = ['Contriever', 'DebCSE', 'weighted_infonce', 'DomainExpertEncoder', 'RoutedFeedForward', 'SimCSE']
+__all__ = ['Contriever', 'DebCSE', 'weighted_infonce', 'DomainExpertEncoder', 'RoutedFeedForward', 'SimCSE', 'SyCL']

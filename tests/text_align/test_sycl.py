@@ -1,0 +1,104 @@
+"""SyCL: the released WS2Loss against an independent scipy computation (sqrtm), the sorted-CDF W1 option against
+scipy.stats.wasserstein_distance, the graded-list reader's bad inputs, and a few iterations under tools/train.py."""
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+from scipy.linalg import sqrtm
+from scipy.stats import wasserstein_distance
+
+from conftest import REPO, run_tool
+from tiny_bert import write_tiny_bert
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def scipy_w2(x: np.ndarray, y: np.ndarray) -> float:
+    """W2^2 between Gaussians fitted to the rows, with scipy's matrix square root (the FID formula)."""
+    mu_x, mu_y = x.mean(0), y.mean(0)
+    s_x, s_y = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
+    return float(((mu_x - mu_y) ** 2).sum() + np.trace(s_x + s_y - 2 * sqrtm(s_x @ s_y).real))
+
+
+def test_ws2_equals_the_gaussian_w2_computed_with_scipy_sqrtm():
+    from text_align.losses import WS2Loss
+    rng = np.random.default_rng(0)
+    b, g = 12, 4
+    logits, grades = rng.normal(size=(b, g)) * 2, rng.integers(0, 4, size=(b, g))
+    loss = WS2Loss(temperature=0.5)(torch.tensor(logits), torch.tensor(grades))
+    assert loss.dtype == torch.float64
+    expected = scipy_w2(softmax(logits / 0.5), softmax(grades.astype(float)))
+    # the released + 1e-15 on each of the b eigenvalues adds sqrt(1e-15) per zero eigenvalue to the root's trace;
+    # softmax rows sum to 1, so the covariances have rank g - 1 and b - (g - 1) eigenvalues are zero
+    assert loss.item() == pytest.approx(expected - 2 * (b - g + 1) * 1e-15 ** 0.5, abs=2e-8)  # without: off 5.7e-7
+
+
+def test_ws2_over_in_batch_logits_gives_other_queries_passages_grade_zero():
+    from text_align.losses import WS2Loss
+    rng = np.random.default_rng(1)
+    b, g = 9, 2  # 18 columns from 9 rows: a singular covariance, as in training (batch < passages)
+    logits, grades = rng.normal(size=(b, b * g)), rng.integers(0, 4, size=(b, g))
+    labels = np.zeros((b, b * g))
+    for i in range(b):
+        labels[i, i * g:(i + 1) * g] = grades[i]
+    loss = WS2Loss()(torch.tensor(logits), torch.tensor(grades)).item()
+    assert loss == pytest.approx(scipy_w2(softmax(logits), softmax(labels)), abs=1e-6)
+
+
+def test_sorted_cdf_w1_equals_scipy_wasserstein_distance_on_rank_positions():
+    from text_align.losses import WS2Loss
+    rng = np.random.default_rng(2)
+    b, g = 5, 4
+    logits, grades = rng.normal(size=(b, b * g)), rng.integers(0, 4, size=(b, g))
+    own = np.stack([logits[i, i * g:(i + 1) * g] for i in range(b)])
+    expected = []
+    for i in range(b):
+        order = np.argsort(-grades[i], kind='stable')
+        p, q = softmax(own[i:i + 1])[0][order], softmax(grades[i:i + 1].astype(float))[0][order]
+        expected.append(wasserstein_distance(np.arange(g), np.arange(g), p, q))
+    loss = WS2Loss(form='sorted_cdf')(torch.tensor(logits), torch.tensor(grades))
+    assert loss.item() == pytest.approx(np.mean(expected), rel=1e-10)
+
+
+def write_lists(path, rows):
+    path.write_text(''.join(json.dumps(r) + '\n' for r in rows))
+    return str(path)
+
+
+def test_graded_list_reader_names_a_bad_grade_line_and_counts_single_grade_queries(tmp_path):
+    from text_align.data import read_graded_lists
+    good = dict(query='q', passages=[dict(text='a', grade=3), dict(text='b', grade=0)])
+    flat = dict(query='q2', passages=[dict(text='a', grade=1), dict(text='b', grade=1)])
+    rows, counts = read_graded_lists(write_lists(tmp_path / 'ok.jsonl', [good, flat, good]))
+    assert len(rows) == 2 and counts == dict(read=3, single_grade=1, too_few_passages=0)
+    assert rows[0]['grades'] == [3, 0] and rows[1]['query_id'] == '3'
+    bad = dict(query='q', passages=[dict(text='a', grade=5)])
+    path = write_lists(tmp_path / 'bad.jsonl', [good, good, bad])
+    with pytest.raises(ValueError, match=r'bad\.jsonl:3: grade 5 is not one of the declared levels \[0, 1, 2, 3\]'):
+        read_graded_lists(path)
+
+
+def test_sycl_ws2_and_binary_infonce_train_under_tools_train(tmp_path):
+    model = write_tiny_bert(tmp_path / 'tiny_bert')
+    data = tmp_path / 'lee'
+    made = run_tool(['tools/text/make_graded_lee.py', data, '--max-docs', '40', '--queries-per-doc', '2'])
+    assert made.returncode == 0, made.stderr[-2000:]
+    base = ['model.encoder.model_path=' + model, 'train_dataloader.collate_fn.model_path=' + model,
+            'val_dataloader.collate_fn.model_path=' + model, f'train_dataloader.dataset.ann_file={data}/train.jsonl',
+            f'val_dataloader.dataset.folder={data}/beir', f'val_evaluator.folder={data}/beir',
+            'optim_wrapper.optimizer.lr=1e-3', 'train_cfg.max_iters=6', 'train_cfg.val_interval=6',
+            'param_scheduler.0.end=6', 'default_hooks.logger.interval=1', 'log_processor.window_size=1',
+            'default_hooks.checkpoint.interval=6']
+    for name, key in (('sycl-ws2', 'loss_listwise'), ('sycl-infonce-binary', 'loss_contrastive')):
+        config = REPO / f'configs/text/sycl/{name}_minilm-l6_1xb8-60it_lee-graded.py'
+        result = run_tool(['tools/train.py', config, '--work-dir', tmp_path / name, '--cfg-options'] + base)
+        assert result.returncode == 0, result.stderr[-3000:]
+        log = result.stdout + result.stderr
+        values = [float(v) for v in re.findall(key + r': ([0-9.e+-]+)', log)]
+        assert len(values) == 6 and all(np.isfinite(values)), values
+        assert re.search(r'retrieval/nDCG@10: [0-9.]+', log, re.IGNORECASE), log[-2000:]
