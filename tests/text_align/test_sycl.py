@@ -83,22 +83,54 @@ def test_graded_list_reader_names_a_bad_grade_line_and_counts_single_grade_queri
         read_graded_lists(path)
 
 
-def test_sycl_ws2_and_binary_infonce_train_under_tools_train(tmp_path):
+def make_lee_set(folder, monkeypatch) -> None:
+    import runpy
+    import sys
+    monkeypatch.setattr(sys, 'argv', ['make_graded_lee.py', str(folder), '--max-docs', '30', '--queries-per-doc', '2'])
+    runpy.run_path(str(REPO / 'tools/text/make_graded_lee.py'), run_name='__main__')
+
+
+def test_sycl_ws2_trains_under_tools_train_and_reports_ndcg(tmp_path, monkeypatch):
     model = write_tiny_bert(tmp_path / 'tiny_bert')
     data = tmp_path / 'lee'
-    made = run_tool(['tools/text/make_graded_lee.py', data, '--max-docs', '40', '--queries-per-doc', '2'])
-    assert made.returncode == 0, made.stderr[-2000:]
-    base = ['model.encoder.model_path=' + model, 'train_dataloader.collate_fn.model_path=' + model,
-            'val_dataloader.collate_fn.model_path=' + model, f'train_dataloader.dataset.ann_file={data}/train.jsonl',
-            f'val_dataloader.dataset.folder={data}/beir', f'val_evaluator.folder={data}/beir',
-            'optim_wrapper.optimizer.lr=1e-3', 'train_cfg.max_iters=6', 'train_cfg.val_interval=6',
-            'param_scheduler.0.end=6', 'default_hooks.logger.interval=1', 'log_processor.window_size=1',
-            'default_hooks.checkpoint.interval=6']
-    for name, key in (('sycl-ws2', 'loss_listwise'), ('sycl-infonce-binary', 'loss_contrastive')):
-        config = REPO / f'configs/text/sycl/{name}_minilm-l6_1xb8-60it_lee-graded.py'
-        result = run_tool(['tools/train.py', config, '--work-dir', tmp_path / name, '--cfg-options'] + base)
-        assert result.returncode == 0, result.stderr[-3000:]
-        log = result.stdout + result.stderr
-        values = [float(v) for v in re.findall(key + r': ([0-9.e+-]+)', log)]
-        assert len(values) == 6 and all(np.isfinite(values)), values
-        assert re.search(r'retrieval/nDCG@10: [0-9.]+', log, re.IGNORECASE), log[-2000:]
+    make_lee_set(data, monkeypatch)
+    options = ['model.encoder.model_path=' + model, 'train_dataloader.collate_fn.model_path=' + model,
+               'val_dataloader.collate_fn.model_path=' + model, f'train_dataloader.dataset.ann_file={data}/train.jsonl',
+               f'val_dataloader.dataset.folder={data}/beir', f'val_evaluator.folder={data}/beir',
+               'optim_wrapper.optimizer.lr=1e-3', 'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
+               'param_scheduler.0.end=4', 'default_hooks.logger.interval=1', 'log_processor.window_size=1',
+               'default_hooks.checkpoint.interval=4']
+    config = REPO / 'configs/text/sycl/sycl-ws2_minilm-l6_1xb8-60it_lee-graded.py'
+    result = run_tool(['tools/train.py', config, '--work-dir', tmp_path / 'work', '--cfg-options'] + options)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    values = [float(v) for v in re.findall(r'loss_listwise: ([0-9.e+-]+)', log)]
+    assert len(values) == 4 and all(np.isfinite(values)), values
+    assert re.search(r'retrieval/nDCG@10: [0-9.]+', log, re.IGNORECASE), log[-2000:]
+
+
+def test_binary_baseline_uses_the_top_grade_as_positive_and_the_rest_of_the_list_as_hard_negatives(tmp_path):
+    from mmengine.registry import init_default_scope
+
+    from text_align.data import graded_list_collate
+    from text_align.losses import InBatchInfoNCELoss
+    from text_align.methods import SyCL
+    init_default_scope('text_align')
+    model = SyCL(encoder=dict(type='TextEncoder', model_path=write_tiny_bert(tmp_path / 'tb'), pooling='mean',
+                              normalize=False),
+                 loss=dict(type='InBatchInfoNCELoss', temperature=1.0, similarity='dot'))
+    rows = [dict(query='alpha beta', passages=['p0 x', 'p1 alpha', 'p2 y'], grades=[1, 3, 0]),
+            dict(query='gamma', passages=['q0 gamma', 'q1', 'q2 z'], grades=[0, 2, 2])]
+    batch = graded_list_collate(rows, str(tmp_path / 'tb'))
+    model.eval()
+    with torch.no_grad():
+        loss = model(batch['inputs'], mode='loss')['loss_contrastive']
+        q = model.encoder(**batch['inputs']['query'])
+        p = model.encoder(**batch['inputs']['passages']).view(2, 3, -1)
+    # row 0: positive is passage 1 (grade 3); row 1: the first of the two grade-2 passages (index 1)
+    expected = InBatchInfoNCELoss(temperature=1.0, similarity='dot')(
+        q, torch.stack([p[0, 1], p[1, 1]]), torch.stack([p[0, [0, 2]], p[1, [0, 2]]]))
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    logits = q @ torch.cat([p[0, 1:2], p[1, 1:2], p[0, [0, 2]], p[1, [0, 2]]]).t()
+    by_hand = (torch.logsumexp(logits, 1) - logits[[0, 1], [0, 1]]).mean()
+    assert loss.item() == pytest.approx(by_hand.item(), rel=1e-5)
