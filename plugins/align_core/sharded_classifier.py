@@ -119,12 +119,14 @@ class ShardedClassifier(nn.Module):
             features = _ScaleGrad.apply(features, float(world))
         all_features, _ = gather_uneven_with_grad(features)
         all_labels = gather_labels(labels)
+        all_columns = torch.arange(self.start, self.end, device=features.device)
         if self.training and self.sample_rate < 1.0:
             column_ids = sample_shard_classes(all_labels[all_labels >= 0], self.start, self.end, self.sample_rate,
                                               generator)
-        else:
-            column_ids = torch.arange(self.start, self.end, device=features.device)
-        return sharded_softmax_cross_entropy(self.logits(all_features, column_ids), all_labels, column_ids)
+            logits = self.logits(all_features, column_ids)
+        else:  # every column: no copy of the weight
+            column_ids, logits = all_columns, self.logits(all_features)
+        return sharded_softmax_cross_entropy(logits, all_labels, column_ids)
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, dim={self.dim}, shard=[{self.start}, {self.end}), '

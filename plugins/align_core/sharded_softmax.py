@@ -34,8 +34,9 @@ def sum_across_processes(x: torch.Tensor) -> torch.Tensor:
     return _SumOfIdenticalLosses.apply(x) if world > 1 else x
 
 
-def positive_weights(labels: torch.Tensor, column_ids: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Per-column target weights of multi-label rows: ``1 / |P_i|`` at each positive class of row i.
+def positive_weights(labels: torch.Tensor,
+                     column_ids: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Target weights of multi-label rows, ``1 / |P_i|`` at each positive class of row i, as sparse entries.
 
     Args:
         labels: (N, K) global class ids per row, padded with -1; every row needs at least one id; repeats count
@@ -43,8 +44,8 @@ def positive_weights(labels: torch.Tensor, column_ids: torch.Tensor) -> Tuple[to
         column_ids: (C,) sorted global class ids of the local logit columns.
 
     Returns:
-        ``(weights, num_positive)``: (N, C) float weights of the local columns and (N,) positives per row (all
-        shards).
+        ``(rows, cols, weights, num_positive)``: the local entries (row, column, weight) and (N,) positives per row
+        (all shards).
     """
     valid = labels >= 0
     if not bool(valid.any(1).all()):
@@ -55,15 +56,14 @@ def positive_weights(labels: torch.Tensor, column_ids: torch.Tensor) -> Tuple[to
     first[:, 1:] = dedup[:, 1:] != dedup[:, :-1]
     valid = (dedup >= 0) & first
     num_positive = valid.sum(1)
-    weights = torch.zeros(labels.shape[0], column_ids.numel(), device=column_ids.device)
+    rows = torch.arange(labels.shape[0], device=labels.device)[:, None].expand_as(dedup)
+    col = torch.searchsorted(column_ids, dedup.clamp(min=0).contiguous())
+    col_c = col.clamp(max=max(column_ids.numel() - 1, 0))
+    here = valid & (col < column_ids.numel())
     if column_ids.numel():
-        col = torch.searchsorted(column_ids, dedup.clamp(min=0))
-        col_c = col.clamp(max=column_ids.numel() - 1)
-        here = valid & (col < column_ids.numel()) & (column_ids[col_c] == dedup)
-        rows = torch.arange(labels.shape[0], device=labels.device)[:, None].expand_as(dedup)
-        weights.index_put_((rows[here], col_c[here]), (1.0 / num_positive.float())[:, None].expand_as(dedup)[here],
-                           accumulate=True)
-    return weights, num_positive
+        here &= column_ids[col_c] == dedup
+    weights = (1.0 / num_positive.float())[:, None].expand_as(dedup)
+    return rows[here], col_c[here], weights[here], num_positive
 
 
 def sharded_softmax_cross_entropy(logits: torch.Tensor, labels: torch.Tensor,
@@ -89,19 +89,19 @@ def sharded_softmax_cross_entropy(logits: torch.Tensor, labels: torch.Tensor,
         raise ValueError(f'sharded_softmax_cross_entropy: logits have {logits.shape[1]} columns, column_ids '
                          f'{column_ids.numel()}')
     _, world = rank_and_world_size()
-    weights, _ = positive_weights(labels, column_ids)
+    rows, cols, weights, _ = positive_weights(labels, column_ids)
     with torch.no_grad():
         row_max = logits.max(1).values if logits.shape[1] else logits.new_full((logits.shape[0], ), -float('inf'))
         if world > 1:
             dist.all_reduce(row_max, op=dist.ReduceOp.MAX)
     sum_exp = sum_across_processes((logits - row_max[:, None]).exp().sum(1))
-    positive = sum_across_processes((logits * weights.to(logits.dtype)).sum(1))
+    picked = logits[rows, cols] * weights.to(logits.dtype)
+    local_positive = logits.new_zeros(logits.shape[0]).index_add(0, rows, picked)
+    positive = sum_across_processes(local_positive)
+    covered = torch.zeros(logits.shape[0], device=logits.device).index_add_(0, rows, weights.float())
     if world > 1:  # every positive must be some process's column
-        covered = weights.sum(1)
         dist.all_reduce(covered)
-        if not torch.allclose(covered, torch.ones_like(covered), atol=1e-4):
-            raise ValueError('sharded_softmax_cross_entropy: some positive labels are in no process\'s columns')
-    elif not torch.allclose(weights.sum(1), torch.ones(weights.shape[0], device=weights.device), atol=1e-4):
-        missing = (weights.sum(1) < 1 - 1e-4).nonzero().flatten().tolist()
-        raise ValueError(f'sharded_softmax_cross_entropy: rows {missing[:10]} have labels outside the columns')
+    if not torch.allclose(covered, torch.ones_like(covered), atol=1e-4):
+        missing = (covered < 1 - 1e-4).nonzero().flatten().tolist()
+        raise ValueError(f'sharded_softmax_cross_entropy: rows {missing[:10]} have labels in no process\'s columns')
     return (sum_exp.log() + row_max - positive).mean()
