@@ -60,7 +60,8 @@ def main() -> None:
                 if not query or not far:
                     continue
                 near = rng.choice([j for j in (i - 1, i + 1) if 0 <= j < len(doc)])
-                others = [rng.choice(train_docs[e]) for e in rng.sample([e for e in range(len(train_docs)) if e != d], 2)]
+                other_docs = rng.sample([e for e in range(len(train_docs)) if e != d], 2)
+                others = [rng.choice(train_docs[e]) for e in other_docs]
                 passages = [dict(text=doc[i], grade=3), dict(text=doc[near], grade=2),
                             dict(text=doc[rng.choice(far)], grade=1)] + [dict(text=t, grade=0) for t in others]
                 f.write(json.dumps(dict(query_id=f'train{lists}', query=query, passages=passages)) + '\n')

@@ -5,6 +5,8 @@ from .collate import tokenize_collate
 from .graded_list_collate import graded_list_collate
 from .graded_lists import GradedListDataset, read_graded_lists
 from .independent_crops import independent_crops_collate, random_crop
+from .parallel_sentences import ParallelSentences
+from .sentence_windows import SentenceWindowPairs, split_sentences, window_pairs
 from .no_duplicates_sampler import NoDuplicatesBatchSampler
 from .kfold import fold_split, stratified_folds
 from .shipped_corpora import (LeeDocumentSimilarity, SameLabelPairs, gensim_test_data, read_labelled_sentences,
@@ -15,4 +17,5 @@ from .token_chunks import TokenChunkCorpus
 __all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'SameLabelPairs', 'read_labelled_sentences', 'fold_split',
            'stratified_folds', 'gensim_test_data', 'resolve_data_path', 'load_beir', 'tokenize_collate', 'independent_crops_collate', 'random_crop', 'NoDuplicatesBatchSampler', 'NLITripletDataset', 'SentenceCorpus',
            'TextPairDataset', 'TokenChunkCorpus', 'read_records', 'GradedListDataset', 'graded_list_collate',
-           'read_graded_lists']
+           'read_graded_lists', 'SentenceWindowPairs', 'split_sentences', 'window_pairs',
+           'ParallelSentences']

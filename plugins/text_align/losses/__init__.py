@@ -3,8 +3,10 @@ debiasing weights of DebCSE."""
 from .debias_weights import debias_weights, inverse_propensity, surface_similarity
 from .grad_cache import grad_cache_backward
 from .infonce import InBatchInfoNCELoss
+from .language_bank import LanguageMemoryBank, language_infonce
 from .moco import moco_infonce
 from .wasserstein import WS2Loss, gaussian_w2, sorted_cdf_w1
 
 __all__ = ['debias_weights', 'inverse_propensity', 'surface_similarity', 'grad_cache_backward', 'InBatchInfoNCELoss',
-           'moco_infonce', 'WS2Loss', 'gaussian_w2', 'sorted_cdf_w1']
+           'moco_infonce', 'WS2Loss', 'gaussian_w2', 'sorted_cdf_w1',
+           'LanguageMemoryBank', 'language_infonce']
