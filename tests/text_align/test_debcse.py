@@ -82,6 +82,8 @@ def test_the_model_loss_is_the_debiased_one_in_forward_and_train_step(tmp_path):
     torch.testing.assert_close(forward, expected, atol=1e-5, rtol=1e-5)
     step = model.train_step(batch, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0)))
     torch.testing.assert_close(step['loss_contrastive'], expected, atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValueError, match='needs the text of each of the 8 rows'):  # never a silent SimCSE loss
+        model(batch['inputs'], mode='loss')
 
 
 def test_unweighted_loss_equals_simcse():

@@ -76,13 +76,15 @@ class DebCSE(SimCSE):
 
     def contrastive_loss(self, embeddings: Dict[str, torch.Tensor],
                          groups: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Weighted InfoNCE of the two dropout views; supervised layouts (or ``groups``) fall back to SimCSE's
-        loss."""
-        if set(embeddings) != {'query', 'positive'} or self._texts is None or groups is not None:
+        """Weighted InfoNCE of the two dropout views (the rows' texts are required); supervised layouts (or
+        ``groups``) fall back to SimCSE's loss."""
+        if set(embeddings) != {'query', 'positive'} or groups is not None:
             return super().contrastive_loss(embeddings, groups)
         queries, positives = embeddings['query'], embeddings['positive']
-        if len(self._texts) != queries.shape[0]:
-            raise ValueError(f'DebCSE: {len(self._texts)} texts for {queries.shape[0]} embeddings')
+        if self._texts is None or len(self._texts) != queries.shape[0]:
+            found = 'none' if self._texts is None else len(self._texts)
+            raise ValueError(f'DebCSE: the debiased loss needs the text of each of the {queries.shape[0]} rows '
+                             f'(data_samples with a "text" field), got {found}')
         if not self._warned_local and rank_and_world_size()[1] > 1:
             self._warned_local = True
             print_log('DebCSE: under DDP the debiased loss uses each process\'s own batch as negatives (no gather)',
