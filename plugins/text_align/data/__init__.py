@@ -1,11 +1,15 @@
 """Text data: datasets, the BEIR reader, the tokenising collate function and the no-duplicates batch sampler."""
 from .beir import load_beir
 from .beir_dataset import BEIRDataset
+from .bprop_collate import bprop_collate, mlm_mask
 from .collate import tokenize_collate
 from .graded_list_collate import graded_list_collate
 from .graded_lists import GradedListDataset, read_graded_lists
 from .independent_crops import independent_crops_collate, random_crop
 from .parallel_sentences import ParallelSentences
+from .representative_word_pairs import RepresentativeWordPairs
+from .representative_words import (collection_distribution, dfr_scores, poisson_lengths, saturate,
+                                   word_attention_from_tokens, word_set_pairs)
 from .sentence_windows import SentenceWindowPairs, split_sentences, window_pairs
 from .no_duplicates_sampler import NoDuplicatesBatchSampler
 from .kfold import fold_split, stratified_folds
@@ -18,4 +22,5 @@ __all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'SameLabelPairs', 'read_label
            'stratified_folds', 'gensim_test_data', 'resolve_data_path', 'load_beir', 'tokenize_collate', 'independent_crops_collate', 'random_crop', 'NoDuplicatesBatchSampler', 'NLITripletDataset', 'SentenceCorpus',
            'TextPairDataset', 'TokenChunkCorpus', 'read_records', 'GradedListDataset', 'graded_list_collate',
            'read_graded_lists', 'SentenceWindowPairs', 'split_sentences', 'window_pairs',
-           'ParallelSentences']
+           'ParallelSentences', 'bprop_collate', 'mlm_mask', 'RepresentativeWordPairs', 'collection_distribution',
+           'dfr_scores', 'poisson_lengths', 'saturate', 'word_attention_from_tokens', 'word_set_pairs']

@@ -1,4 +1,6 @@
 """Training methods of text_align (each a registered mmengine model)."""
+from .bprop import BPROP
+from .bprop_attention import document_term_weights
 from .ccp import CCP
 from .contriever import Contriever
 from .debcse import DebCSE, weighted_infonce
@@ -6,4 +8,5 @@ from .domain_experts import DomainExpertEncoder, RoutedFeedForward
 from .simcse import SimCSE
 from .sycl import SyCL
 
-__all__ = ['CCP', 'Contriever', 'DebCSE', 'weighted_infonce', 'DomainExpertEncoder', 'RoutedFeedForward', 'SimCSE', 'SyCL']
+__all__ = ['BPROP', 'document_term_weights', 'CCP', 'Contriever', 'DebCSE', 'weighted_infonce', 'DomainExpertEncoder', 'RoutedFeedForward', 'SimCSE',
+           'SyCL']
