@@ -9,8 +9,8 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'plugins'))  # uninstalled checkout
 
-import dense_align  # noqa: E402,F401  (registers modules, safe checkpoint loading)
-import text_align  # noqa: E402,F401
+import importlib  # noqa: E402
+
 import torch  # noqa: E402
 from align_core.cli import run_tool  # noqa: E402
 from align_core.config_check import check_data_paths  # noqa: E402
@@ -36,6 +36,18 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def import_plugins(cfg: Config) -> None:
+    """Import the plugin packages the config needs (registration, safe checkpoint loading): ``text_align`` always,
+    ``dense_align`` (and with it mmdet/mmseg, which take most of the start-up time) unless the config is a text one.
+
+    Args:
+        cfg: the loaded config; its ``default_scope`` decides.
+    """
+    importlib.import_module('text_align')
+    if cfg.get('default_scope') != 'text_align':
+        importlib.import_module('dense_align')
+
+
 def build_config(args: argparse.Namespace) -> Config:
     """Load the config and apply the command-line options.
 
@@ -46,6 +58,7 @@ def build_config(args: argparse.Namespace) -> Config:
         The config to build the Runner from.
     """
     cfg = load_config(args)
+    import_plugins(cfg)
     if args.amp:
         if not torch.cuda.is_available():
             raise SystemExit('error: --amp needs a CUDA device (mmengine AmpOptimWrapper); none is available here')
