@@ -1,6 +1,7 @@
 """uCLIP (AAAI 2026): a multilingual CLIP from English captions only. A frozen CLIP and a frozen multilingual text
 encoder; two small heads trained on soft-retrieved pseudo pairs (``uclip/model.py`` of dinyudin203/uCLIP)."""
 import os.path as osp
+import warnings
 from typing import Dict, List, Optional, Sequence, Union
 
 import mmcv
@@ -11,6 +12,7 @@ from mmengine.dist import barrier, get_rank
 from mmengine.model import BaseModel
 from mmengine.runner import load_checkpoint
 from mmengine.structures import BaseDataElement
+from mmengine.utils import scandir
 
 from ..registry import MODELS
 from .embedding_bank import build_bank, check_width
@@ -126,7 +128,7 @@ class UCLIPModel(BaseModel):
             raise ValueError('UCLIPModel: training needs image_bank and text_bank configs')
         img_cfg, txt_cfg = self.image_bank_cfg, self.text_bank_cfg
         folder = osp.join(img_cfg.get('data_root', ''), img_cfg['image_dir'])
-        paths = sorted(osp.join(folder, n) for n in mmcv.scandir(folder, ('.png', '.jpg', '.jpeg', '.webp')))
+        paths = sorted(osp.join(folder, n) for n in scandir(folder, ('.png', '.jpg', '.jpeg', '.webp')))
         texts = _read_bank_texts(txt_cfg['files'], txt_cfg.get('data_root', ''))
 
         def build():
@@ -140,7 +142,9 @@ class UCLIPModel(BaseModel):
             image, text = build()
         check_width(image, self.clip.text_encoder.output_dim, 'image bank', 'CLIP')
         check_width(text, self.text_encoder.embedding_dim, 'text bank', 'text encoder')
-        self._banks = dict(image=torch.from_numpy(np.asarray(image)), text=torch.from_numpy(np.asarray(text)))
+        with warnings.catch_warnings():  # read-only memory maps: torch warns that they are not writable
+            warnings.simplefilter('ignore', UserWarning)
+            self._banks = dict(image=torch.from_numpy(image), text=torch.from_numpy(text))
         return self._banks
 
     def pseudo_pairs(self, feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
