@@ -7,7 +7,6 @@
 #          contrastive only --cfg-options model.loss_weights.cls=0
 _base_ = '../_base_/default_runtime.py'
 data_root = 'data/demo_shapes/'
-i2e_root = 'data/demo_shapes/i2e/'
 entities = ('red circle', 'green triangle', 'blue square', 'yellow star', 'striped square', 'dotted circle')
 context_length = 32
 model = dict(
@@ -35,8 +34,8 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type='EntityImageDataset', data_root=data_root, ann_file=i2e_root + 'train.jsonl',
-                 entity_file=i2e_root + 'entities.jsonl', data_prefix=dict(img=''), pipeline=train_pipeline))
+    dataset=dict(type='EntityImageDataset', data_root=data_root, ann_file='i2e/labels.jsonl',
+                 entity_file='i2e/entities.jsonl', data_prefix=dict(img=''), pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64,
     num_workers=2,

@@ -73,7 +73,7 @@ def write_i2e_labels(root, out):
     out.mkdir(parents=True, exist_ok=True)
     with open(out / 'entities.jsonl', 'w') as f:
         f.writelines(json.dumps(dict(id=f'Q{i}', name=n)) + '\n' for i, n in enumerate(names))
-    with open(out / 'train.jsonl', 'w') as f:
+    with open(out / 'labels.jsonl', 'w') as f:
         for img in coco['images']:
             if img['id'] in labels:
                 f.write(json.dumps(dict(image=f'images/train/{img["file_name"]}',
@@ -83,7 +83,7 @@ def write_i2e_labels(root, out):
 def test_demo_config_trains_and_reports_instance_retrieval(demo_root, tmp_path):
     write_i2e_labels(demo_root, demo_root / 'i2e')
     opts = [f'train_dataloader.dataset.data_root={demo_root}/', f'val_dataloader.dataset.data_root={demo_root}/',
-            'train_dataloader.dataset.ann_file=i2e/train.jsonl',
+            'train_dataloader.dataset.ann_file=i2e/labels.jsonl',
             'train_dataloader.dataset.entity_file=i2e/entities.jsonl', 'train_dataloader.batch_size=8',
             'train_cfg.max_iters=4', 'train_cfg.val_interval=4', 'param_scheduler=[]',
             'model.classifier.sample_rate=0.5']
