@@ -25,7 +25,14 @@ def last_feature(feats: Union[torch.Tensor, Tuple[torch.Tensor, ...]]) -> torch.
 
 
 def check_settings(weights: Dict[str, float], pos_ratio: float, momentum: float, temperature: float) -> None:
-    """Raise a ``ValueError`` naming the first PixPro argument out of its range."""
+    """Raise a ``ValueError`` naming the first PixPro argument out of its range.
+
+    Args:
+        weights: the merged ``loss_weights``.
+        pos_ratio: ``pos_ratio``.
+        momentum: ``base_momentum``.
+        temperature: ``pixcontrast_temperature``.
+    """
     bad = {k: w for k, w in weights.items() if not (isinstance(w, (int, float)) and 0 <= w < float('inf'))}
     if bad:
         raise ValueError(f'PixPro: loss_weights must be finite and >= 0, got {bad}')
