@@ -29,6 +29,7 @@ class BPROP(BaseModel):
 
         from ..encoders.text_encoder import resolve_model_path
         self.bert = BertForPreTraining.from_pretrained(resolve_model_path(model_path), local_files_only=True)
+        self.bert.cls.seq_relationship.requires_grad_(False)  # the NSP head is unused (no unused grads under DDP)
         hidden = self.bert.config.hidden_size
         self.dropout = nn.Dropout(self.bert.config.hidden_dropout_prob)
         self.rep = nn.Linear(hidden, 1)
