@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DATA ?= data/demo_shapes
 
-.PHONY: setup demo demo-text demo-pixpro test
+.PHONY: setup demo demo-text demo-pixpro demo-dito test
 
 setup:
 	bash tools/setup_env.sh

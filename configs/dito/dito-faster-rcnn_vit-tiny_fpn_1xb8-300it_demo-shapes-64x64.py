@@ -49,7 +49,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='OpenVocabCocoMetric',
                      ann_file='data/demo_shapes/annotations/instances_val.json', metric='bbox')
 test_evaluator = val_evaluator
-custom_hooks = [dict(type='OpenVocabularyHook')]
+custom_hooks = [dict(type='dense_align.OpenVocabularyHook')]
 optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
     clip_grad=dict(max_norm=1.0, norm_type=2),
@@ -58,7 +58,7 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=30),
     dict(type='MultiStepLR', by_epoch=False, begin=0, end=300, milestones=[240, 270], gamma=0.1),
 ]
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=300, val_interval=300)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=300)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(logger=dict(interval=50), checkpoint=dict(by_epoch=False, interval=300, max_keep_ckpts=1))

@@ -66,7 +66,7 @@ test_pipeline = [
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
-custom_hooks = [dict(type='OpenVocabularyHook')]
+custom_hooks = [dict(type='dense_align.OpenVocabularyHook')]
 # Momentum 0.9, lr 0.18 at batch 256 (8 GPUs x 32), wd 1e-4 (not on norms, biases, positional embeddings),
 # backbone gradient scale 0.6 (as an lr multiplier), 1000-step linear warm-up from 0.0032, x0.1 at 80/90/95 %
 max_iters = 46100
@@ -80,7 +80,7 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
          milestones=[int(max_iters * 0.8), int(max_iters * 0.9), int(max_iters * 0.95)], gamma=0.1),
 ]
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=5000, max_keep_ckpts=2))

@@ -33,4 +33,4 @@ def test_paper_config_matches_released_gin(path):
     assert cfg.optim_wrapper.paramwise_cfg.custom_keys['backbone'].lr_mult == 0.6
     steps = cfg.param_scheduler[1].milestones
     assert steps == [int(46100 * r) for r in (0.8, 0.9, 0.95)] and cfg.param_scheduler[0].end == 1000
-    assert cfg.custom_hooks[0].type == 'OpenVocabularyHook'
+    assert cfg.custom_hooks[0].type == 'dense_align.OpenVocabularyHook'
