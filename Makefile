@@ -17,5 +17,8 @@ demo-text: setup
 demo-pixpro: setup
 	OMP_NUM_THREADS=1 $(PY) tools/demo_pixpro.py --data $(DEMO_DATA) --work-dir work_dirs/demo_pixpro
 
+demo-dito: setup
+	OMP_NUM_THREADS=2 $(PY) tools/demo_dito.py --data $(DEMO_DATA) --work-dir work_dirs/dito_demo
+
 test: setup
 	$(PY) -m pytest tests
