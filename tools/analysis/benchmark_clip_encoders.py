@@ -1,16 +1,28 @@
-"""Speed and peak memory of our CLIP image encoders against open_clip's, on the same weights and inputs, in one
-process. Prints ratios ours / open_clip (< 1 means ours is faster or smaller).
+"""Speed and peak memory of our CLIP image encoders against open_clip's, on the same weights and inputs.
 
-    python tools/analysis/benchmark_clip_encoders.py [--reps 5] [--batch 8] [--device cpu|cuda] [--tiny]
+    python tools/analysis/benchmark_clip_encoders.py [--reps 5] [--batch 8] [--threads 1] [--memory] [--tiny] [--device cpu|cuda]
 
-Cases: RN50 and ViT-B/16 forward at batch x 224, a training step (forward + backward) of each, and the dense
-forward at 512 x 512 (ours returns the dense embedding map too; open_clip's RN50 runs its trunk only, since its
-attention pool is fixed to 7 x 7, and its ViT is built for 512 inputs and returns the pooled embedding only).
+Cases: RN50 and ViT-B/16 forward at batch x 224, a training step (forward + backward) of each, and the dense forward
+at 512 x 512 (ours returns the dense embedding map too; open_clip's RN50 runs its trunk only, since its attention pool
+is fixed to 7 x 7, and its ViT is built for 512 inputs and returns the pooled embedding only).
+
+Times: in one process, our plain forward (``eager``), our inference fast path (``ours``, see
+``dense_align.clip.fast_path``; training steps take the plain path) and open_clip's (``ref``) are called in turn,
+the order rotating each repetition, after one warm-up call each. ``time`` is the median over repetitions of the
+per-repetition ratio ours / ref, ``spread`` the lowest and highest of those ratios (the noise).
+Memory (``--memory``): each case runs once in a fresh subprocess per side that builds only that side's model;
+the column is that process's peak resident set minus its resident set after the imports, i.e. weights, inputs
+and activations (MiB; ``VmHWM`` / ``VmRSS`` on Linux, since ``getrusage``'s ``ru_maxrss`` carries the parent's peak
+over fork + exec).
 """
 import argparse
+import json
 import os.path as osp
+import resource
+import subprocess
 import sys
-from typing import Callable, Dict, List, Tuple
+import time
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
@@ -18,105 +30,173 @@ sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__fi
 
 import open_clip  # noqa: E402
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from paired_timing import measure_pair  # noqa: E402
-
 from dense_align.clip import CLIPResNet, CLIPViT  # noqa: E402
 
+KINDS = ('forward', 'train step', 'dense forward')
 
-def build_pairs(tiny: bool, device: str) -> Dict[str, Tuple[torch.nn.Module, torch.nn.Module, torch.nn.Module,
-                                                              torch.nn.Module]]:
-    """(open_clip, ours) image towers on identical weights at 224, and the same at 512 for the dense case."""
+
+def build(family: str, side: str, tiny: bool, size: int) -> torch.nn.Module:
+    """One image tower: ``side`` is ``'ref'`` (open_clip) or ``'ours'``; ``size`` the input size it is built for."""
     torch.manual_seed(0)
-    if tiny:
-        rn_ref = open_clip.modified_resnet.ModifiedResNet([1, 1, 1, 1], 32, 8, 224, 16)
-        rn_arch = dict(layers=(1, 1, 1, 1), width=16, output_dim=32, image_size=224)
-        vit_kw = dict(patch_size=16, width=64, layers=2, heads=2, mlp_ratio=4.0, output_dim=32,
-                      act_layer=open_clip.transformer.QuickGELU)
-        vit_arch = dict(patch_size=16, width=64, layers=2, heads=2, output_dim=32)
-    else:
-        rn_ref = open_clip.create_model('RN50-quickgelu', pretrained=None).visual
-        rn_arch = 'RN50'
-        vit_kw = dict(patch_size=16, width=768, layers=12, heads=12, mlp_ratio=4.0, output_dim=512,
-                      act_layer=open_clip.transformer.QuickGELU)
-        vit_arch = dict(patch_size=16, width=768, layers=12, heads=12, output_dim=512)
-    rn = CLIPResNet(rn_arch, with_attnpool=True)
-    rn.load_state_dict(rn_ref.state_dict())
-    vit_ref = open_clip.transformer.VisionTransformer(image_size=224, **vit_kw)
-    vit = CLIPViT(dict(vit_arch, image_size=224), with_embeddings=True)
-    vit.load_state_dict(vit_ref.state_dict())
-    vit_ref512 = open_clip.transformer.VisionTransformer(image_size=512, **vit_kw)
-    vit512 = CLIPViT(dict(vit_arch, image_size=512), with_embeddings=True)
-    vit512.load_state_dict(vit_ref512.state_dict())
-    return {name: tuple(m.to(device) for m in pair) for name, pair in
-            dict(RN50=(rn_ref, rn, rn_ref, rn), **{'ViT-B/16': (vit_ref, vit, vit_ref512, vit512)}).items()}
+    if family == 'RN50':
+        if side == 'ref':
+            if tiny:
+                return open_clip.modified_resnet.ModifiedResNet([1, 1, 1, 1], 32, 8, 224, 16)
+            return open_clip.create_model('RN50-quickgelu', pretrained=None).visual
+        arch = dict(layers=(1, 1, 1, 1), width=16, output_dim=32, image_size=224) if tiny else 'RN50'
+        return CLIPResNet(arch, with_attnpool=True)
+    arch = (dict(patch_size=16, width=64, layers=2, heads=2, output_dim=32) if tiny else
+            dict(patch_size=16, width=768, layers=12, heads=12, output_dim=512))
+    if side == 'ref':
+        return open_clip.transformer.VisionTransformer(image_size=size, mlp_ratio=4.0,
+                                                       act_layer=open_clip.transformer.QuickGELU, **arch)
+    return CLIPViT(dict(arch, image_size=size), with_embeddings=True)
+
+
+def case_fn(model: torch.nn.Module, kind: str, family: str, side: str, x: torch.Tensor,
+            fast: bool = False) -> Callable[[], None]:
+    """The callable timed for one case: a no-grad forward in eval mode, or a training step."""
+    if kind == 'train step':
+        def step() -> None:
+            model.train()
+            model.zero_grad(set_to_none=True)
+            out = model(x)
+            (out[-2] if isinstance(out, tuple) else out).float().pow(2).mean().backward()
+        return step
+    call = model
+    if kind == 'dense forward' and family == 'RN50' and side == 'ref':
+        call = lambda t: model.forward_intermediates(t, intermediates_only=True)  # noqa: E731
+
+    def infer() -> None:
+        if side == 'ours':
+            model.set_fast_inference(fast)
+        model.eval()
+        with torch.no_grad():
+            call(x)
+    return infer
+
+
+def inputs(kind: str, batch: int) -> torch.Tensor:
+    """The input of a case (fixed seed)."""
+    torch.manual_seed(1)
+    return torch.randn(1, 3, 512, 512) if kind == 'dense forward' else torch.randn(batch, 3, 224, 224)
+
+
+def timed(fn: Callable[[], None]) -> float:
+    """Seconds of one call (CUDA work included)."""
+    if torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    fn()
+    if torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def interleaved(fns: Dict[str, Callable[[], None]], reps: int) -> Dict[str, List[float]]:
+    """One warm-up call each, then ``reps`` rounds calling every function once, the order rotating per round."""
+    for fn in fns.values():
+        fn()
+    names = list(fns)
+    times: Dict[str, List[float]] = {name: [0.0] * reps for name in names}
+    for r in range(reps):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            times[name][r] = timed(fns[name])
+    return times
+
+
+def peak_rss_mib(family: str, kind: str, side: str, args: argparse.Namespace) -> float:
+    """Peak RSS (MiB) of a fresh subprocess that builds one side's model and runs the case once."""
+    cmd = [sys.executable, osp.abspath(__file__), '--one-case', family, kind, side, '--batch', str(args.batch)]
+    cmd += ['--tiny'] if args.tiny else []
+    cmd += ['--threads', str(args.threads)] if args.threads else []
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f'memory subprocess {family} {kind} {side} failed:\n{result.stderr[-2000:]}')
+    return json.loads(result.stdout.strip().splitlines()[-1])['max_rss_mib']
+
+
+def one_case(family: str, kind: str, side: str, args: argparse.Namespace) -> None:
+    """Subprocess mode: run one case once and print the peak RSS above the RSS after imports as JSON."""
+    base = proc_status_mib('VmRSS')
+    x = inputs(kind, args.batch)
+    model = build(family, side, args.tiny, 512 if kind == 'dense forward' and family != 'RN50' else 224)
+    case_fn(model, kind, family, side, x, fast=True)()
+    print(json.dumps(dict(max_rss_mib=proc_status_mib('VmHWM') - base)))
+
+
+def proc_status_mib(field: str) -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` (current) resident set of this process in MiB, from ``/proc/self/status`` on
+    Linux, where ``getrusage``'s ``ru_maxrss`` is inherited from the parent across fork + exec (it would report the
+    parent's peak); elsewhere ``resource.getrusage``'s peak for both (the difference is then 0 and meaningless)."""
+    if osp.exists('/proc/self/status'):
+        with open('/proc/self/status') as status:
+            for line in status:
+                if line.startswith(field + ':'):
+                    return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(args: argparse.Namespace) -> List[str]:
     """Run every case; return the report lines."""
-    device = args.device
-    lines = [f'{"case":34s} {"ours s":>9s} {"ref s":>9s} {"time":>6s} {"ours MB":>9s} {"ref MB":>9s} {"mem":>6s}']
-    print(lines[0], flush=True)
-    for name, (ref, ours, ref512, ours512) in build_pairs(args.tiny, device).items():
-        name += ' (tiny)' if args.tiny else ''
-        x224 = torch.randn(args.batch, 3, 224, 224, device=device)
-        x512 = torch.randn(1, 3, 512, 512, device=device)
-
-        def infer(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
-            def fn() -> None:
-                model.eval()
-                with torch.no_grad():
-                    model(x)
-            return fn
-
-        def train_step(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
-            def fn() -> None:
-                model.train()
-                model.zero_grad(set_to_none=True)
-                out = model(x)
-                (out[-2] if isinstance(out, tuple) else out).float().pow(2).mean().backward()
-            return fn
-
-        ref_trunk512 = ref512
-        if name.startswith('RN50'):
-            ref_trunk512 = lambda x: ref512.forward_intermediates(x, intermediates_only=True)  # noqa: E731
-        cases = [
-            (f'{name} forward {args.batch}x224', infer(ours, x224), infer(ref, x224)),
-            (f'{name} train step {args.batch}x224', train_step(ours, x224), train_step(ref, x224)),
-            (f'{name} dense forward 1x512', infer(ours512, x512), infer_callable(ref_trunk512, x512)),
-        ]
-        for label, ours_fn, ref_fn in cases:
-            t_ours, t_ref, m_ours, m_ref = measure_pair(ours_fn, ref_fn, args.reps, device)
-            mem = ('      n/a       n/a    n/a' if m_ours is None else
-                   f'{m_ours / 2**20:9.1f} {m_ref / 2**20:9.1f} {m_ours / max(m_ref, 1):6.2f}')
-            lines.append(f'{label:34s} {t_ours:9.4f} {t_ref:9.4f} {t_ours / t_ref:6.2f} {mem}')
+    head = (f'{"case":34s} {"eager s":>8s} {"ours s":>8s} {"ref s":>8s} {"spread":>9s} {"time":>5s} '
+            f'{"ours MiB":>8s} {"ref MiB":>8s} {"mem":>5s}')
+    lines = [head]
+    print(head, flush=True)
+    for family in ('RN50', 'ViT-B/16'):
+        models: Dict[Tuple[str, int], torch.nn.Module] = {}
+        for size in ((224, ) if family == 'RN50' else (224, 512)):
+            ref = build(family, 'ref', args.tiny, size)
+            ours = build(family, 'ours', args.tiny, size)
+            ours.load_state_dict(ref.state_dict())
+            models[('ref', size)], models[('ours', size)] = ref.to(args.device), ours.to(args.device)
+        for kind in KINDS:
+            size = 512 if kind == 'dense forward' and family != 'RN50' else 224
+            ref, ours = models[('ref', size)], models[('ours', size)]
+            x = inputs(kind, args.batch).to(args.device)
+            fns = {'ours': case_fn(ours, kind, family, 'ours', x, fast=True),
+                   'ref': case_fn(ref, kind, family, 'ref', x)}
+            if kind != 'train step':  # training takes the plain path: eager == ours
+                fns['eager'] = case_fn(ours, kind, family, 'ours', x, fast=False)
+            times = interleaved(fns, args.reps)
+            ratios = sorted(o / r for o, r in zip(times['ours'], times['ref']))
+            med = {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+            mem = '     n/a      n/a   n/a'
+            if args.memory and args.device == 'cpu':
+                m_ours, m_ref = (peak_rss_mib(family, kind, side, args) for side in ('ours', 'ref'))
+                mem = f'{m_ours:8.0f} {m_ref:8.0f} {m_ours / m_ref:5.2f}'
+            label = f'{family}{" (tiny)" if args.tiny else ""} {kind} ' + (
+                '1x512' if kind == 'dense forward' else f'{args.batch}x224')
+            eager = f'{med["eager"]:8.3f}' if 'eager' in med else f'{"=ours":>8s}'
+            lines.append(f'{label:34s} {eager} {med["ours"]:8.3f} {med["ref"]:8.3f} '
+                         f'{ratios[0]:4.2f}-{ratios[-1]:4.2f} {ratios[len(ratios) // 2]:5.2f} {mem}')
             print(lines[-1], flush=True)
     return lines
 
 
-def infer_callable(model: Callable, x: torch.Tensor) -> Callable[[], None]:
-    """No-grad call of a module or function (open_clip's RN50 trunk)."""
-    def fn() -> None:
-        if isinstance(model, torch.nn.Module):
-            model.eval()
-        with torch.no_grad():
-            model(x)
-    return fn
-
-
-def main() -> None:
+def main(argv: Optional[List[str]] = None) -> None:
     """Parse the command line and print the report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--reps', type=int, default=5)
     parser.add_argument('--batch', type=int, default=8)
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--tiny', action='store_true', help='tiny models (a smoke run)')
     parser.add_argument('--threads', type=int, help='torch CPU threads')
-    args = parser.parse_args()
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda' (memory is measured on a CPU only)")
+    parser.add_argument('--memory', action='store_true', help='peak RSS per case and side, in fresh subprocesses')
+    parser.add_argument('--one-case', nargs=3, metavar=('FAMILY', 'KIND', 'SIDE'), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.reps < 1:
+        parser.error(f'--reps must be >= 1, got {args.reps}')
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f'torch {torch.__version__}, open_clip {open_clip.__version__}, device {args.device}, '
-          f'threads {torch.get_num_threads()}, reps {args.reps}')
+    if args.one_case:
+        family, kind, side = args.one_case
+        if family not in ('RN50', 'ViT-B/16') or kind not in KINDS or side not in ('ours', 'ref'):
+            parser.error(f'--one-case: expected RN50|ViT-B/16, one of {KINDS}, ours|ref; got {args.one_case}')
+        one_case(family, kind, side, args)
+        return
+    print(f'torch {torch.__version__}, open_clip {open_clip.__version__}, {args.device}, threads {torch.get_num_threads()}, '
+          f'reps {args.reps}')
     run(args)
 
 
