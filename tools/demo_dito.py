@@ -175,7 +175,8 @@ def main() -> None:
                    wall_s=round(wall, 1), process_cpu_s=round(cpu, 1), threads=torch.get_num_threads())
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
         json.dump(summary, f, indent=2)
-    lines = ['| initialisation | novel AP50 (detector) | base AP50 (detector) | novel AP50 (fused) | base AP50 (fused) |',
+    lines = ['| initialisation | novel AP50 (detector) | base AP50 (detector) | novel AP50 (fused) '
+             '| base AP50 (fused) |',
              '| --- | --- | --- | --- | --- |']
     for init, res in results.items():
         d, u = res['detector'], res['fused']

@@ -24,8 +24,8 @@ model = dict(
                            pad_size_divisor=32),
     backbone=dict(_delete_=True, **vit),
     neck=dict(in_channels=[64, 64, 64, 64], out_channels=64, num_outs=4),  # no 1x1 level at 64 px
-    rpn_head=dict(in_channels=64, feat_channels=64,
-                  anchor_generator=dict(scales=[4], ratios=[1.0], strides=[4, 8, 16, 32])),  # one square anchor per location (released)
+    rpn_head=dict(in_channels=64, feat_channels=64,  # one square anchor per location (released)
+                  anchor_generator=dict(scales=[4], ratios=[1.0], strides=[4, 8, 16, 32])),
     roi_head=dict(
         type='DITORoIHead', base_vlm_weight=0.35, novel_vlm_weight=0.65, objectness_weight=0.0,
         bbox_roi_extractor=dict(out_channels=64),

@@ -1,12 +1,22 @@
 """DITO (detection-oriented image-text pre-training): the detector-shaped pre-training model, the open-vocabulary
-Faster R-CNN with a text classifier, and the test-time fusion with the frozen backbone's region scores."""
-from .detector import DITOFasterRCNN, DITOMaskRCNN
-from .pretrainer import DITOPretrainer
-from .region_pairing import PAIRINGS
-from .roi_head import DITORoIHead
-from .text_bbox_head import DITOTextBBoxHead
-from .vlm_scorer import FrozenVLMScorer
-from .vocabulary_hook import OpenVocabularyHook
-from .vlm_fusion import fuse_vlm_scores, scores_for_softmax
+Faster / Mask R-CNN with a text classifier, and the test-time fusion with the frozen backbone's region scores.
 
-__all__ = ['DITOFasterRCNN', 'DITOMaskRCNN', 'DITORoIHead', 'FrozenVLMScorer', 'OpenVocabularyHook', 'DITOPretrainer', 'PAIRINGS', 'DITOTextBBoxHead', 'fuse_vlm_scores', 'scores_for_softmax']
+Everything but the fusion formulas and the pairing helpers needs mmdet; without it the package still imports.
+"""
+from .region_pairing import PAIRINGS
+from .vlm_fusion import fuse_vlm_scores, scores_for_softmax
+from .vocabulary import lvis_rare_names, split_vocabulary
+
+__all__ = ['PAIRINGS', 'fuse_vlm_scores', 'scores_for_softmax', 'lvis_rare_names', 'split_vocabulary']
+try:
+    from .detector import DITOFasterRCNN, DITOMaskRCNN
+    from .pretrainer import DITOPretrainer
+    from .roi_head import DITORoIHead
+    from .text_bbox_head import DITOTextBBoxHead
+    from .vlm_scorer import FrozenVLMScorer
+    from .vocabulary_hook import OpenVocabularyHook
+except ImportError:  # pragma: no cover - mmdet (or mmcv ops) not installed
+    pass
+else:
+    __all__ += ['DITOFasterRCNN', 'DITOMaskRCNN', 'DITOPretrainer', 'DITORoIHead', 'DITOTextBBoxHead',
+                'FrozenVLMScorer', 'OpenVocabularyHook']

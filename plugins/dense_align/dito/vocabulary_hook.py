@@ -21,8 +21,8 @@ class OpenVocabularyHook(Hook):
         if 'classes' not in metainfo:
             return
         source = f'{loader_name}: {type(dataset).__name__}.metainfo'
-        model.set_vocabulary(metainfo['classes'], novel_names_from_metainfo(metainfo, getattr(dataset, 'ann_file', None)),
-                             source)
+        novel = novel_names_from_metainfo(metainfo, getattr(dataset, 'ann_file', None))
+        model.set_vocabulary(metainfo['classes'], novel, source)
 
     def before_train(self, runner) -> None:
         """Vocabulary of the training set."""

@@ -20,7 +20,8 @@ PRETRAINER = REPO / 'configs/dito/dito-pretrain_vit-tiny_fpn_1xb32-300it_demo-sh
 
 def build(path=DETECTOR, **overrides):
     cfg = Config.fromfile(str(path))
-    cfg.model.update(dict(dict(class_names=cfg.metainfo.classes, novel_classes=cfg.metainfo.novel_classes), **overrides))
+    vocabulary = dict(class_names=cfg.metainfo.classes, novel_classes=cfg.metainfo.novel_classes)
+    cfg.model.update(dict(vocabulary, **overrides))
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
