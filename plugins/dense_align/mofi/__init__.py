@@ -5,7 +5,8 @@ from .entity_dataset import EntityImageDataset
 from .entity_table import Entity, check_entities, entity_text, normalise_name, read_entity_table, write_entity_table
 from .entity_transforms import PackImageEntities, SampleEntityText
 from .gpr1200_dataset import GPR1200Dataset
+from .linear_probe import LinearProbeAccuracy
 from .mofi_pretrainer import MOFIPretrainer
 
 __all__ = ['EntityImageDataset', 'Entity', 'check_entities', 'entity_text', 'normalise_name', 'read_entity_table',
-           'write_entity_table', 'GPR1200Dataset', 'PackImageEntities', 'SampleEntityText', 'MOFIPretrainer']
+           'write_entity_table', 'GPR1200Dataset', 'LinearProbeAccuracy', 'PackImageEntities', 'SampleEntityText', 'MOFIPretrainer']
