@@ -1,5 +1,6 @@
 """DreamLIP's sub-caption specific grouping loss: each caption pools the image patches it matches into a grouped
-visual embedding, contrasted with the caption (``use_finegrained_loss`` of zyf0619sjtu/DreamLIP ``open_clip/loss.py``)."""
+visual embedding, contrasted with the caption (``use_finegrained_loss`` of zyf0619sjtu/DreamLIP
+``open_clip/loss.py``)."""
 import torch
 import torch.nn.functional as F
 

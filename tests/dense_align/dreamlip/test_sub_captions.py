@@ -40,3 +40,30 @@ def test_no_sentence_gives_the_short_caption_and_is_counted():
     assert out['sub_captions'] == ['a photo'] * 3 and t.num_without_sentences == 1
     t(dict(caption='a photo', long_caption='one sentence only.'))  # fewer sentences than merged_num
     assert t.num_without_sentences == 2
+
+
+def test_demo_long_captions_read_sampled_and_packed(demo_root):
+    import json
+
+    from mmengine.registry import DefaultScope
+
+    from dense_align.dreamlip import LongCaptionDataset
+    instances = json.loads((demo_root / 'annotations/instances_train.json').read_text())
+    per_image = {}
+    for ann in instances['annotations']:
+        per_image[ann['image_id']] = per_image.get(ann['image_id'], 0) + 1
+    with DefaultScope.overwrite_default_scope('dense_align'):
+        data = LongCaptionDataset(data_root=str(demo_root), ann_file='annotations/captions_train.json',
+                                  long_caption_file='annotations/long_captions_train.json',
+                                  data_prefix=dict(img='images/train'),
+                                  pipeline=[dict(type='LoadImageFromFile'), dict(type='SampleCaption'),
+                                            dict(type='SampleSubCaptions', num_text=6, seed=0),
+                                            dict(type='PackImageSubCaptions')])
+        info = data.get_data_info(0)
+        # one sentence per object (colour/texture, shape, position) + 2 distractor sentences
+        assert len(split_sentences(info['long_caption'])) == per_image[info['img_id']] + 2
+        sample = data[0]['data_samples']
+    assert len(sample.sub_captions) == 6 and set(sample.sub_captions) <= set(split_sentences(info['long_caption']))
+    rows = json.loads((demo_root / 'annotations/multilingual/captions_de_val.json').read_text())
+    assert set(rows[0]) == {'filename', 'captions_en', 'captions_translated'}
+    assert rows[0]['captions_translated'].startswith('ein Foto mit')
