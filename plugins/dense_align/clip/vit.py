@@ -102,8 +102,8 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
 
     def set_fast_inference(self, enabled: bool = True) -> None:
         """Switch the fast path: in eval mode without autograd every block runs its projections through oneDNN's
-        fused linear kernel (CPU) and a QuickGELU MLP as one fused SiLU with the 1.702 scales folded into its
-        weights. Attention is the fused ``scaled_dot_product_attention`` kernel either way. Training forwards are
+        fused linear kernel (CPU) and a QuickGELU MLP as one fused SiLU (the 1.702 scales moved onto the MLP's
+        narrow input and output). Attention is the fused ``scaled_dot_product_attention`` kernel either way. Training forwards are
         untouched; outputs equal the plain forward within float rounding.
 
         Args:
