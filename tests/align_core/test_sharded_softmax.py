@@ -92,7 +92,12 @@ def _worker(rank, world, port, features, weight, labels, out):
     f = features[rows[0]:rows[1]].clone().requires_grad_()
     loss = head(f, labels[rows[0]:rows[1], :2 + rank])  # label widths differ per process too
     loss.backward()
-    out[rank] = dict(loss=loss.detach(), fgrad=f.grad, wgrad=head.weight.grad, shard=(head.start, head.end))
+    averaged = ShardedClassifier(NUM_CLASSES, DIM, ddp_average=True)  # DDP will average the backbone gradient
+    averaged.weight.data.copy_(weight[averaged.start:averaged.end])
+    g = features[rows[0]:rows[1]].clone().requires_grad_()
+    averaged(g, labels[rows[0]:rows[1], :2 + rank]).backward()
+    out[rank] = dict(loss=loss.detach(), fgrad=f.grad, wgrad=head.weight.grad, shard=(head.start, head.end),
+                     fgrad_ddp=g.grad, wgrad_ddp=averaged.weight.grad)
 
 
 def test_two_processes_uneven_shards_equal_full_softmax():
@@ -107,6 +112,9 @@ def test_two_processes_uneven_shards_equal_full_softmax():
         torch.testing.assert_close(out[rank]['loss'], ref_loss)
     torch.testing.assert_close(torch.cat([out[0]['fgrad'], out[1]['fgrad']]), ref_fgrad)
     torch.testing.assert_close(torch.cat([out[0]['wgrad'], out[1]['wgrad']]), ref_wgrad)
+    # ddp_average: features' gradient x world (DDP's mean over 2 processes restores it), shard gradient unchanged
+    torch.testing.assert_close(torch.cat([out[0]['fgrad_ddp'], out[1]['fgrad_ddp']]), 2 * ref_fgrad)
+    torch.testing.assert_close(torch.cat([out[0]['wgrad_ddp'], out[1]['wgrad_ddp']]), ref_wgrad)
 
 
 def test_bad_labels_name_the_row():
