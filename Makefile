@@ -20,5 +20,6 @@ demo-pixpro: setup
 demo-dito: setup
 	OMP_NUM_THREADS=2 $(PY) tools/demo_dito.py --data $(DEMO_DATA) --work-dir work_dirs/dito_demo
 
+# one pytest worker per core (pytest-xdist), one thread each: the tiny models gain nothing from intra-op threads
 test: setup
-	$(PY) -m pytest tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest tests -n auto

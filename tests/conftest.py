@@ -93,3 +93,12 @@ def train_two_processes(config: Path, options: List[str], tmp_path: Path) -> Pat
                        '--cfg-options'] + options, env=env)
     assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-3000:])
     return work
+
+
+@pytest.fixture(autouse=True)
+def fresh_default_scope():
+    """Start every test as a fresh process starts: without the mmengine default scope that a Runner built by an
+    earlier test in this process left behind (a leftover 'mmseg' scope makes dense_align's registry look in mmseg's)."""
+    from mmengine.registry import DefaultScope
+    DefaultScope._instance_dict.clear()
+    yield

@@ -100,7 +100,7 @@ def main() -> None:
     pretrain_dir = osp.join(work, 'clip_pretrain')
     clip_checkpoint = train(PRETRAIN_CONFIG, pretrain_dir, data, args.force, args.pretrain_iters,
                             'param_scheduler.1.end')
-    clip_metrics = validation_records(pretrain_dir, 'imagetext/zero_shot_top1')[-1]
+    clip_metrics = validation_records(pretrain_dir, 'zero_shot/top1')[-1]
 
     step('3/4 DenseCLIP fine-tuning on 64 labelled images: from the pre-trained CLIP, and from random init')
     runs = {'pre-trained CLIP': (pretrained_config(work, DENSECLIP_CONFIG, clip_checkpoint),

@@ -107,8 +107,8 @@ def write_report(work: str, data: str, clip_metrics: dict, seg_metrics: Dict[str
         f'({settings["pretrain_iters"]} iterations)', '',
         '| zero-shot top-1 | i2t R@1 | t2i R@1 | i2t R@10 | t2i R@10 |', '| --- | --- | --- | --- | --- |',
         '| {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.1f} |'.format(
-            *(clip_metrics[f'imagetext/{k}'] for k in ('zero_shot_top1', 'i2t_R@1', 't2i_R@1', 'i2t_R@10',
-                                                       't2i_R@10'))), '',
+            clip_metrics['zero_shot/top1'],
+            *(clip_metrics[f'imagetext/{k}'] for k in ('i2t_R@1', 't2i_R@1', 'i2t_R@10', 't2i_R@10'))), '',
         f'## 2. DenseCLIP fine-tuned on {min(64, settings["num_train"])} labelled images '
         f'({settings["finetune_iters"]} iterations), {settings["num_val"]} validation images', '',
         'Validation mIoU during fine-tuning (same recipe for both: the paper\'s, backbone lr x0.1, text encoder '
