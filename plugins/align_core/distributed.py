@@ -28,8 +28,18 @@ def gather_with_grad(x: torch.Tensor) -> torch.Tensor:
 
     Returns:
         (world_size * B, ...) tensor, rows of rank r at ``[r * B, (r + 1) * B)``; ``x`` itself when not distributed.
+
+    Raises:
+        ValueError: on every process, when the processes hold different numbers of rows (a smaller last batch):
+            the labels ``rank * B + i`` would be wrong. ``align_core.uneven_gather`` handles that case.
     """
+    from .uneven_gather import gather_row_counts  # (that module builds on this one)
     _, world = rank_and_world_size()
     if world == 1:
         return x
+    counts = gather_row_counts(x.shape[0], x.device)
+    if len(set(counts)) > 1:
+        raise ValueError(f'gather_with_grad: the processes hold different numbers of rows {counts} (a smaller last '
+                         f'batch?); set drop_last=True in the train dataloader, or gather with '
+                         f'align_core.uneven_gather.gather_uneven_with_grad')
     return torch.cat(dist_fn.all_gather(x), dim=0)

@@ -116,6 +116,10 @@ def _worker(rank: int, world: int, port: int, weight: torch.Tensor, a_in: torch.
         out[rank] = _averaged_grad(weight, a_in[rows], b_in[rows], world)
         gathered = gather_with_grad(torch.full((2, 1), float(rank)))
         assert gathered.flatten().tolist() == [0.0, 0.0, 1.0, 1.0]
+        try:  # the equal-size gather refuses unequal row counts on every process instead of mislabelling rows
+            gather_with_grad(torch.zeros(2 + rank, 1))
+        except ValueError as error:
+            out[f'refused{rank}'] = str(error)
         start = sum(UNEVEN[:rank])
         rows = slice(start, start + UNEVEN[rank])
         out[f'uneven{rank}'] = _averaged_grad(weight, a_in[rows], b_in[rows], world)[0]
@@ -144,5 +148,6 @@ def test_gradient_through_the_gather_equals_the_full_batch_gradient():
         # 2 micro-batches of 2 rows per process, feature-cached accumulation with negatives from both processes
         assert torch.allclose(out[f'accumulated{rank}'], w.grad, atol=1e-6), rank
     assert (out[0][1] + out[1][1]).item() / 2 == pytest.approx(full.item(), rel=1e-5)
+    assert 'different numbers of rows [2, 3]' in out['refused0'] and out['refused0'] == out['refused1']
     assert out['gathered0'] == ([0.0, 1.0, 2.0, 3.0, 4.0, 10.0, 11.0, 12.0], 0)
     assert out['gathered1'] == ([0.0, 1.0, 2.0, 3.0, 4.0, 10.0, 11.0, 12.0], 5)
