@@ -1,10 +1,11 @@
-"""mmseg's and mmdet's own tools/train.py (shipped in their packages under ``.mim/tools``, which never import our
+"""mmseg's and mmdet's own tools/train.py and tools/test.py (shipped in their packages under ``.mim/tools``, which never import our
 packages) train their own model-zoo configs with each backbone we register into their MODELS swapped in, found through
 ``custom_imports`` alone and initialised through the deprecated ``pretrained`` argument: the model-level one of the
 mmseg zoo config (which mmseg's ``EncoderDecoder`` hands to the backbone) and a backbone-level one for mmdet.
 
 The scripts run in this process (``runpy``, their ``__main__``), which saves an interpreter start-up per case. The
-learning rate is 0, so the trained backbone must still equal the checkpoint named by ``pretrained``.
+learning rate is 0, so the trained backbone must still equal the checkpoint named by ``pretrained``; their test.py
+then evaluates the saved checkpoint.
 """
 import runpy
 import sys
@@ -22,6 +23,7 @@ from dense_align.registry import MODELS
 
 TRAIN = {'mmseg': Path(mmseg.__file__).parent / '.mim/tools/train.py',
          'mmdet': Path(mmdet.__file__).parent / '.mim/tools/train.py'}
+TEST = {name: path.with_name('test.py') for name, path in TRAIN.items()}
 RESNET18_W16 = dict(type='ResNet', depth=18, stem_channels=16, base_channels=16)
 # backbone config, its map channels; the attention-pool wrapper also returns (B, D) and (B, D, h, w) embeddings,
 # which the FPN skips through end_level (exclusive in mmseg, inclusive in mmdet)
@@ -118,7 +120,14 @@ def test_zoo_config_trains_with_our_backbone(codebase, name, demo_root, tmp_path
 
     log = ''.join(p.read_text() for p in work.glob('*/*.log'))
     assert 'mIoU' in log if codebase == 'mmseg' else 'coco/bbox_mAP' in log
-    checkpoint = safe_load(work / ('iter_2.pth' if codebase == 'mmseg' else 'epoch_1.pth'))
+    saved = work / ('iter_2.pth' if codebase == 'mmseg' else 'epoch_1.pth')
+    checkpoint = safe_load(saved)
     trained = checkpoint['state_dict']
     for key, value in expected.items():  # lr 0: the backbone is still the pretrained file
         assert torch.equal(trained[f'backbone.{key}'], value), key
+
+    monkeypatch.setattr(sys, 'argv', [str(TEST[codebase]), str(config), str(saved), '--work-dir',
+                                      str(tmp_path / 'test'), '--cfg-options'] + options)
+    runpy.run_path(str(TEST[codebase]), run_name='__main__')
+    test_log = ''.join(p.read_text() for p in (tmp_path / 'test').glob('*/*.log'))
+    assert ('mIoU' in test_log if codebase == 'mmseg' else 'coco/bbox_mAP' in test_log), test_log[-2000:]
