@@ -90,9 +90,9 @@ def test_paper_configs_carry_the_recipe():
     demo = Config.fromfile(str(DEMO))
     assert demo.auto_scale_lr.enable and demo.optim_wrapper.optimizer.lr == 1.0
     assert Config.fromfile(str(CONFIGS / 'pixpro_r50_8xb128-lars-400e_in1k.py')).train_cfg.max_epochs == 400
-    assert Config.fromfile(str(CONFIGS / 'pixpro-ins_r50_8xb128-lars-100e_in1k.py')).model.loss_weights.instance > 0
+    assert Config.fromfile(str(CONFIGS / 'pixpro-ins_r50_8xb128-lars-100e_in1k.py')).model.loss_weights.instance == 1.0
     ins_400 = Config.fromfile(str(CONFIGS / 'pixpro-ins_r50_8xb128-lars-400e_in1k.py'))  # README's 41.4 / 37.4 row
-    assert ins_400.model.loss_weights.instance > 0 and ins_400.train_cfg.max_epochs == 400
+    assert ins_400.model.loss_weights.instance == 1.0 and ins_400.train_cfg.max_epochs == 400
     fcn = Config.fromfile(str(FCN))  # mmselfsup's Cityscapes benchmark: 40k iterations, SyncBN
     assert fcn.train_cfg.max_iters == 40000 and fcn.model.backbone.norm_cfg.type == 'SyncBN'
 
