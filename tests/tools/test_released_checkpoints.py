@@ -32,7 +32,11 @@ PIXPRO_DEMO = REPO / 'configs/pixpro/pixpro_r18_1xb8-lars-20it_demo-shapes-96px.
 
 
 def run_converter(tool: str, args: list, capsys) -> str:
-    """Run a converter's ``main()`` in this process (no interpreter start-up) and return what it printed."""
+    """Run a converter's ``main()`` in this process (no interpreter start-up) and return what it printed; the
+    script's folder goes first on ``sys.path`` as ``python tool.py`` puts it."""
+    folder = str((REPO / tool).parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     spec = importlib.util.spec_from_file_location(Path(tool).stem, REPO / tool)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

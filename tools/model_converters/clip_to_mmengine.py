@@ -14,12 +14,10 @@ import os.path as osp
 import sys
 import time
 
-import torch
+from converter_cli import save_state
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'plugins'))
-
-from dense_align.clip import clip_tower, read_clip_checkpoint  # noqa: E402
-from dense_align.clip.layers import resize_pos_embed  # noqa: E402
+from dense_align.clip import clip_tower, read_clip_checkpoint
+from dense_align.clip.layers import resize_pos_embed
 
 
 def resize_image_positions(state: dict, image_size: int, patch_or_stride: int) -> None:
@@ -65,7 +63,7 @@ def main() -> None:
     if not out:
         sys.exit(f'error: {args.src} holds no {args.tower} tower')
     print(f'writing {len(out)} tensors ({args.tower}) to {args.dst} ...', flush=True)
-    torch.save({'state_dict': out, 'meta': dict(source=osp.basename(args.src), tower=args.tower)}, args.dst)
+    save_state(out, args.dst, dict(source=osp.basename(args.src), tower=args.tower))
     print(f'done in {time.time() - start:.1f} s')
 
 

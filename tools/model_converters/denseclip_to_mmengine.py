@@ -13,14 +13,12 @@ import os.path as osp
 import sys
 
 import torch
+from converter_cli import add_trust_argument, read_checkpoint_or_exit, save_state
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'plugins'))
-
-import dense_align  # noqa: E402,F401  (registers the models)
-from align_core.checkpoint import UnsafeCheckpointError, safe_load  # noqa: E402
-from dense_align.denseclip.released_checkpoint import ShapesOnly, convert_for_model  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import MODELS, init_default_scope  # noqa: E402
+import dense_align  # noqa: F401  (registers the models)
+from dense_align.denseclip.released_checkpoint import ShapesOnly, convert_for_model
+from mmengine.config import Config, DictAction
+from mmengine.registry import MODELS, init_default_scope
 
 
 def build_model_shapes(cfg: Config) -> torch.nn.Module:
@@ -37,13 +35,9 @@ def main() -> None:
     parser.add_argument('config', help='our DenseCLIP config the weights are for')
     parser.add_argument('dst', help='output .pth')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow arbitrary pickled objects in src (only for files you trust)')
+    add_trust_argument(parser)
     args = parser.parse_args()
-    try:
-        checkpoint = safe_load(args.src, trust=args.trust_checkpoint or None)
-    except (FileNotFoundError, UnsafeCheckpointError) as err:
-        sys.exit(f'error: {err}')
+    checkpoint = read_checkpoint_or_exit(args.src, args.trust_checkpoint)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -56,7 +50,7 @@ def main() -> None:
         sys.exit(f'error: {args.src} is not a released DenseCLIP checkpoint (no contexts / gamma / context_decoder.* '
                  f'keys; first keys: {list(checkpoint.get("state_dict", checkpoint))[:3]})')
     meta = dict(source=osp.basename(args.src), config=osp.basename(args.config), format='raoyongming/DenseCLIP release')
-    torch.save({'state_dict': state, 'meta': meta}, args.dst)
+    save_state(state, args.dst, meta)
     print(f'wrote {len(state)} tensors for {type(model).__name__} (no missing or unexpected keys) to {args.dst}')
 
 

@@ -10,15 +10,10 @@
 """
 import argparse
 import os.path as osp
-import pickle
 import sys
 
-import torch
-
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'plugins'))
-
-from align_core.checkpoint import UnsafeCheckpointError, safe_load  # noqa: E402
-from dense_align.pixpro.export import online_encoder_state, to_detectron2  # noqa: E402
+from converter_cli import add_trust_argument, read_checkpoint_or_exit
+from dense_align.pixpro.export import online_encoder_state, save_encoder
 
 
 def main() -> None:
@@ -27,14 +22,10 @@ def main() -> None:
     parser.add_argument('src', help='PixPro checkpoint written by tools/train.py')
     parser.add_argument('dst', help='output file (.pth for mmdet/mmseg, .pkl for detectron2)')
     parser.add_argument('--to', choices=('mmdet', 'detectron2'), default='mmdet', help='target format')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow arbitrary pickled objects in src (only for files you trust)')
+    add_trust_argument(parser)
     args = parser.parse_args()
 
-    try:
-        checkpoint = safe_load(args.src, trust=args.trust_checkpoint or None)
-    except (FileNotFoundError, UnsafeCheckpointError) as err:
-        sys.exit(f'error: {err}')
+    checkpoint = read_checkpoint_or_exit(args.src, args.trust_checkpoint)
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
         sys.exit(f'error: {args.src} holds a {type(checkpoint).__name__}, expected a state dict')
@@ -42,15 +33,7 @@ def main() -> None:
         encoder = online_encoder_state(state, args.src)
     except KeyError as err:
         sys.exit(f'error: {err.args[0]}')
-    if args.to == 'mmdet':
-        meta = dict(source=osp.basename(args.src), format='mmdet/mmseg ResNet', method='PixPro')
-        torch.save({'state_dict': encoder, 'meta': meta}, args.dst)
-        count = len(encoder)
-    else:
-        d2 = to_detectron2(encoder)
-        with open(args.dst, 'wb') as f:
-            pickle.dump(d2, f)
-        count = len(d2['model'])
+    count = save_encoder(encoder, args.dst, args.to, dict(source=osp.basename(args.src), method='PixPro'))
     print(f'wrote {count} tensors of the online encoder to {args.dst} ({args.to})')
 
 

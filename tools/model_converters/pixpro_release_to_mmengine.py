@@ -13,16 +13,11 @@ that PixPro's own ``transfer/detection/convert_pretrain_to_d2.py`` writes. A raw
 """
 import argparse
 import os.path as osp
-import pickle
 import sys
 
-import torch
-
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'plugins'))
-
-from align_core.checkpoint import UnsafeCheckpointError, safe_load  # noqa: E402
-from dense_align.pixpro.export import online_encoder_state, to_detectron2  # noqa: E402
-from dense_align.pixpro.released_checkpoint import released_pixpro_to_ours, released_state  # noqa: E402
+from converter_cli import add_trust_argument, read_checkpoint_or_exit, save_state
+from dense_align.pixpro.export import online_encoder_state, save_encoder
+from dense_align.pixpro.released_checkpoint import released_pixpro_to_ours, released_state
 
 
 def main() -> None:
@@ -31,13 +26,9 @@ def main() -> None:
     parser.add_argument('src', help='released PixPro .pth')
     parser.add_argument('dst', help='output file (.pth, or .pkl for detectron2)')
     parser.add_argument('--to', choices=('pixpro', 'mmdet', 'detectron2'), default='pixpro', help='target format')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow arbitrary pickled objects in src (only for files you trust)')
+    add_trust_argument(parser)
     args = parser.parse_args()
-    try:
-        checkpoint = safe_load(args.src, trust=args.trust_checkpoint or None)
-    except (FileNotFoundError, UnsafeCheckpointError) as err:
-        sys.exit(f'error: {err}')
+    checkpoint = read_checkpoint_or_exit(args.src, args.trust_checkpoint)
     state = released_state(checkpoint)
     if state is None:
         keys = list(checkpoint)[:5] if isinstance(checkpoint, dict) else type(checkpoint).__name__
@@ -49,17 +40,10 @@ def main() -> None:
         sys.exit(f'error: {err.args[0]}')
     meta = dict(source=osp.basename(args.src), format='zdaxie/PixPro release', method='PixPro')
     if args.to == 'pixpro':
-        torch.save({'state_dict': ours, 'meta': meta}, args.dst)
+        save_state(ours, args.dst, meta)
         count = len(ours)
-    elif args.to == 'mmdet':
-        encoder = online_encoder_state(ours, args.src)
-        torch.save({'state_dict': encoder, 'meta': dict(meta, format='mmdet/mmseg ResNet')}, args.dst)
-        count = len(encoder)
     else:
-        d2 = to_detectron2(online_encoder_state(ours, args.src))
-        with open(args.dst, 'wb') as f:
-            pickle.dump(d2, f)
-        count = len(d2['model'])
+        count = save_encoder(online_encoder_state(ours, args.src), args.dst, args.to, meta)
     print(f'wrote {count} tensors ({args.to}) to {args.dst}')
 
 

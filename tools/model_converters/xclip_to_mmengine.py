@@ -12,11 +12,10 @@ import os.path as osp
 import sys
 
 import torch
+from converter_cli import add_trust_argument, save_state
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'plugins'))
-
-from align_core.checkpoint import UnsafeCheckpointError, safe_load  # noqa: E402
-from dense_align.xclip import hf_to_original, is_hf_xclip, original_to_ours  # noqa: E402
+from align_core.checkpoint import UnsafeCheckpointError, safe_load
+from dense_align.xclip import hf_to_original, is_hf_xclip, original_to_ours
 
 
 def read_state(path: str, trust: bool) -> dict:
@@ -44,8 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('src', help='original X-CLIP .pth, or a HF XCLIPModel folder / file')
     parser.add_argument('dst', help='output .pth')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='allow arbitrary pickled objects in src (only for files you trust)')
+    add_trust_argument(parser)
     args = parser.parse_args()
     try:
         state = read_state(args.src, args.trust_checkpoint)
@@ -58,7 +56,7 @@ def main() -> None:
                  f'(first keys: {list(state)[:3]})')
     frames = ours['mit.positional_embedding'].shape[1]
     meta = dict(source=osp.basename(args.src.rstrip('/')), format=source, num_frames=frames)
-    torch.save({'state_dict': ours, 'meta': meta}, args.dst)
+    save_state(ours, args.dst, meta)
     print(f'wrote {len(ours)} tensors ({source}, trained with num_frames={frames}) to {args.dst}')
 
 

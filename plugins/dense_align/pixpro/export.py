@@ -1,6 +1,7 @@
 """Export PixPro's online encoder for fine-tuning: an mmdet/mmseg ResNet checkpoint, or detectron2's format."""
+import pickle
 import re
-from typing import Dict
+from typing import Any, Dict
 
 import torch
 
@@ -69,3 +70,27 @@ def to_detectron2(encoder: Dict[str, torch.Tensor], author: str = 'PixPro (contr
     model = {_detectron2_name(k): v.detach().cpu().numpy() for k, v in encoder.items()
              if not k.endswith('num_batches_tracked') and not k.startswith('fc.')}
     return {'model': model, '__author__': author, 'matching_heuristics': True}
+
+
+def save_encoder(encoder: Dict[str, torch.Tensor], dst: str, target: str, meta: Dict[str, Any]) -> int:
+    """Write the online encoder for fine-tuning.
+
+    Args:
+        encoder: mmdet/torchvision-style ResNet state dict (see :func:`online_encoder_state`).
+        dst: output file.
+        target: ``'mmdet'`` (``{'state_dict', 'meta'}`` under mmdet/mmseg ``ResNet`` names) or ``'detectron2'``
+            (detectron2's pickled dict, see :func:`to_detectron2`).
+        meta: provenance written with the mmdet file.
+
+    Returns:
+        The number of tensors written.
+    """
+    if target == 'mmdet':
+        torch.save({'state_dict': encoder, 'meta': dict(meta, format='mmdet/mmseg ResNet')}, dst)
+        return len(encoder)
+    if target != 'detectron2':
+        raise ValueError(f'target must be "mmdet" or "detectron2", got {target!r}')
+    d2 = to_detectron2(encoder)
+    with open(dst, 'wb') as f:
+        pickle.dump(d2, f)
+    return len(d2['model'])
