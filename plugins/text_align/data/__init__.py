@@ -1,8 +1,10 @@
 """Text data: datasets, the BEIR reader, the tokenising collate function and the no-duplicates batch sampler."""
 from .beir import load_beir
 from .beir_dataset import BEIRDataset
+from .beir_ranking import BEIRRankingGroups, BEIRRerankPairs
 from .bprop_collate import bprop_collate, mlm_mask
 from .collate import tokenize_collate
+from .cross_encoder_collate import cross_encoder_collate
 from .graded_list_collate import graded_list_collate
 from .graded_lists import GradedListDataset, read_graded_lists
 from .independent_crops import independent_crops_collate, random_crop
@@ -24,3 +26,4 @@ __all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'SameLabelPairs', 'read_label
            'read_graded_lists', 'SentenceWindowPairs', 'split_sentences', 'window_pairs',
            'ParallelSentences', 'bprop_collate', 'mlm_mask', 'RepresentativeWordPairs', 'collection_distribution',
            'dfr_scores', 'poisson_lengths', 'saturate', 'word_attention_from_tokens', 'word_set_pairs']
+__all__ += ['BEIRRankingGroups', 'BEIRRerankPairs', 'cross_encoder_collate']  # B-PROP fine-tuning

@@ -5,8 +5,10 @@ from .grad_cache import grad_cache_backward
 from .infonce import InBatchInfoNCELoss
 from .language_bank import LanguageMemoryBank, language_infonce
 from .moco import moco_infonce
+from .ranking import listwise_softmax_loss, pairwise_softmax_margin_loss
 from .wasserstein import WS2Loss, gaussian_w2, sorted_cdf_w1
 
 __all__ = ['debias_weights', 'inverse_propensity', 'surface_similarity', 'grad_cache_backward', 'InBatchInfoNCELoss',
            'moco_infonce', 'WS2Loss', 'gaussian_w2', 'sorted_cdf_w1',
            'LanguageMemoryBank', 'language_infonce']
+__all__ += ['listwise_softmax_loss', 'pairwise_softmax_margin_loss']  # B-PROP fine-tuning

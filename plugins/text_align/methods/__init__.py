@@ -1,6 +1,7 @@
 """Training methods of text_align (each a registered mmengine model)."""
 from .bprop import BPROP
 from .bprop_attention import document_term_weights
+from .bprop_finetune import CrossEncoderReranker
 from .ccp import CCP
 from .contriever import Contriever
 from .debcse import DebCSE, weighted_infonce
@@ -10,3 +11,4 @@ from .sycl import SyCL
 
 __all__ = ['BPROP', 'document_term_weights', 'CCP', 'Contriever', 'DebCSE', 'weighted_infonce', 'DomainExpertEncoder', 'RoutedFeedForward', 'SimCSE',
            'SyCL']
+__all__ += ['CrossEncoderReranker']  # B-PROP fine-tuning

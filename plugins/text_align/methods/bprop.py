@@ -34,6 +34,26 @@ class BPROP(BaseModel):
         self.dropout = nn.Dropout(self.bert.config.hidden_dropout_prob)
         self.rep = nn.Linear(hidden, 1)
         self.mlm_weight = mlm_weight
+        self.model_path = model_path
+
+    def save_encoder(self, folder: str) -> str:
+        """Write the re-trained BERT encoder (with its pooler, without the ROP/MLM heads) and the tokenizer as a
+        transformers model folder, the ``model_path`` of a ``CrossEncoderReranker`` or a ``TextEncoder`` for
+        fine-tuning.
+
+        Args:
+            folder: output folder (created).
+
+        Returns:
+            ``folder``.
+        """
+        from transformers import AutoTokenizer
+
+        from ..encoders.text_encoder import resolve_model_path
+        self.bert.bert.save_pretrained(folder)
+        tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(self.model_path), local_files_only=True)
+        tokenizer.save_pretrained(folder)
+        return folder
 
     def scores(self, tokens: Dict[str, torch.Tensor]) -> tuple:
         """ROP scores (N,) of (word set, document) sequences and the sequence output."""
@@ -56,6 +76,8 @@ class BPROP(BaseModel):
             raise ValueError(f'BPROP: {scores.shape[0]} sequences; they must come as (positive, negative) pairs')
         probs = F.softmax(scores.view(-1, 2), dim=1)
         rop = F.margin_ranking_loss(probs[:, 0], probs[:, 1], torch.ones_like(probs[:, 0]), margin=1.0)
-        mlm_logits = self.bert.cls.predictions(sequence)
-        mlm = F.cross_entropy(mlm_logits.flatten(0, 1), inputs['mlm_labels'].flatten(), ignore_index=-100)
+        labels = inputs['mlm_labels']
+        keep = labels != -100  # the head runs on the predicted tokens only (per-token: the same loss, less work)
+        mlm_logits = self.bert.cls.predictions(sequence[keep])
+        mlm = F.cross_entropy(mlm_logits, labels[keep]) if keep.any() else sequence.sum() * 0.0
         return dict(loss_rop=rop, loss_mlm=self.mlm_weight * mlm)
