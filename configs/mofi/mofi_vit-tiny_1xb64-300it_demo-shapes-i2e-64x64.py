@@ -6,6 +6,7 @@
 # Recipes: supervised only  --cfg-options model.loss_weights.con=0
 #          contrastive only --cfg-options model.loss_weights.cls=0
 _base_ = '../_base_/default_runtime.py'
+custom_imports = dict(imports=['align_core.sharded_checkpoint'], allow_failed_imports=False)  # its hook
 data_root = 'data/demo_shapes/'
 entities = ('red circle', 'green triangle', 'blue square', 'yellow star', 'striped square', 'dotted circle')
 context_length = 32
@@ -54,7 +55,8 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=30),
     dict(type='CosineAnnealingLR', by_epoch=False, begin=30, end=300, eta_min=1e-5),
 ]
-custom_hooks = [dict(type='ClampLogitScaleHook')]
+# ShardedClassifierCheckpointHook: checkpoints hold every process's classifier shard (the full entity matrix)
+custom_hooks = [dict(type='ClampLogitScaleHook'), dict(type='ShardedClassifierCheckpointHook')]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=300)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

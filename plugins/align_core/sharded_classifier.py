@@ -50,7 +50,9 @@ class ShardedClassifier(nn.Module):
     all-reduced (:func:`sharded_softmax_cross_entropy`), so the loss is the full-softmax loss of the whole batch.
 
     Under DDP the weight shard differs between processes: the owning model must keep it out of DDP (see
-    :attr:`ddp_ignored_names`); its gradient is exact without averaging. The backbone's gradient is averaged by DDP,
+    :attr:`ddp_ignored_names`); its gradient is exact without averaging. Checkpoints of a multi-process run hold
+    the whole classifier only with :class:`align_core.sharded_checkpoint.ShardedClassifierCheckpointHook`; loading
+    takes either this process's shard or the full ``(num_classes, dim)`` weight (this process's rows are kept). The backbone's gradient is averaged by DDP,
     so with ``ddp_average=True`` the features' gradient is multiplied by the number of processes first, and DDP's
     average is again the exact gradient.
 
@@ -127,6 +129,26 @@ class ShardedClassifier(nn.Module):
         else:  # every column: no copy of the weight
             column_ids, logits = all_columns, self.logits(all_features)
         return sharded_softmax_cross_entropy(logits, all_labels, column_ids)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        """Accept the full ``(num_classes, ...)`` tensors (as :class:`ShardedClassifierCheckpointHook` writes them)
+        and keep this process's rows of them; a shard of another size is an error naming the key."""
+        for name in self.ddp_ignored_names:
+            key, rows = prefix + name, self.end - self.start
+            if key not in state_dict or state_dict[key].dim() == 0:
+                continue
+            saved = state_dict[key].shape[0]
+            if saved == self.num_classes:
+                state_dict[key] = state_dict[key][self.start:self.end]
+            elif saved != rows:
+                error_msgs.append(f'{key}: the checkpoint holds {saved} rows, but this classifier has '
+                                  f'{self.num_classes} classes (shard [{self.start}, {self.end}) here); a '
+                                  f'multi-process checkpoint needs ShardedClassifierCheckpointHook to hold every '
+                                  f'class')
+                return
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, dim={self.dim}, shard=[{self.start}, {self.end}), '

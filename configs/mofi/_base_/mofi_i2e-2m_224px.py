@@ -61,7 +61,8 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=1.0 / warmup_steps, by_epoch=False, begin=0, end=warmup_steps),
     dict(type='CosineAnnealingLR', by_epoch=False, begin=warmup_steps, end=steps, eta_min=0.0),
 ]
-custom_hooks = [dict(type='ClampLogitScaleHook')]
+# ShardedClassifierCheckpointHook: checkpoints hold every process's classifier shard (the full entity matrix)
+custom_hooks = [dict(type='ClampLogitScaleHook'), dict(type='ShardedClassifierCheckpointHook')]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=steps, val_interval=10_000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

@@ -7,6 +7,7 @@ from mmengine.structures import BaseDataElement
 
 from align_core.contrastive import symmetric_infonce
 from align_core.distributed import rank_and_world_size
+from align_core import sharded_checkpoint  # noqa: F401  (registers ShardedClassifierCheckpointHook)
 from align_core.sharded_classifier import ShardedClassifier
 from ..imagetext.clip_pretrainer import CLIPPretrainer
 from ..registry import MODELS
