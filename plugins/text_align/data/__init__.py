@@ -27,3 +27,14 @@ __all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'SameLabelPairs', 'read_label
            'ParallelSentences', 'bprop_collate', 'mlm_mask', 'RepresentativeWordPairs', 'collection_distribution',
            'dfr_scores', 'poisson_lengths', 'saturate', 'word_attention_from_tokens', 'word_set_pairs']
 __all__ += ['BEIRRankingGroups', 'BEIRRerankPairs', 'cross_encoder_collate']  # B-PROP fine-tuning
+# SPACE-2 dialogs
+from .dialog_batch_sampler import SemiSupervisedBatchSampler  # noqa: E402
+from .dialog_collate import dialog_collate, span_mlm  # noqa: E402
+from .dialog_dataset import DialogTurnDataset, context_row  # noqa: E402
+from .dialog_jsonl import parse_turn, read_dialogs, write_dialogs  # noqa: E402
+from .dialog_tree import DEFAULT_DOMAIN, DEFAULT_INTENT, clean_frame, effective_frame, frame_from_fields  # noqa: E402
+
+__all__ += ['SemiSupervisedBatchSampler', 'dialog_collate', 'span_mlm', 'DialogTurnDataset', 'context_row',
+            'parse_turn', 'read_dialogs', 'write_dialogs', 'DEFAULT_DOMAIN', 'DEFAULT_INTENT', 'clean_frame',
+            'effective_frame', 'frame_from_fields']
+# end SPACE-2

@@ -17,3 +17,10 @@ __all__ = ['linear_probe_accuracy', 'lee_documents', 'lee_similarity', 'encode_f
            'paired_by_fold', 'RetrievalMetric', 'retrieval_metrics', 'run_from_search', 'search', 'STSMetric', 'cosine_rows',
            'sts_correlations', 'BitextRetrievalMetric', 'bitext_accuracy', 'Whitening', 'fit_whitening']
 __all__ += ['bm25_run', 'bm25_tokens', 'RerankMetric']  # B-PROP re-ranking
+# SPACE-2 / DialoGLUE-style dialog understanding
+from .intent_accuracy import intent_accuracy  # noqa: E402
+from .joint_goal_accuracy import joint_goal_accuracy, normalise_state  # noqa: E402
+from .slot_f1 import bio_tags, entities, slot_f1  # noqa: E402
+
+__all__ += ['intent_accuracy', 'joint_goal_accuracy', 'normalise_state', 'bio_tags', 'entities', 'slot_f1']
+# end SPACE-2

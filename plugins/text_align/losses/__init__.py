@@ -12,3 +12,9 @@ __all__ = ['debias_weights', 'inverse_propensity', 'surface_similarity', 'grad_c
            'moco_infonce', 'WS2Loss', 'gaussian_w2', 'sorted_cdf_w1',
            'LanguageMemoryBank', 'language_infonce']
 __all__ += ['listwise_softmax_loss', 'pairwise_softmax_margin_loss']  # B-PROP fine-tuning
+# SPACE-2
+from .space2_soft_supcon import SoftSupConLoss  # noqa: E402
+from .tree_score import VIEWS, combined_score, score_matrices, tree_views, view_scores  # noqa: E402
+
+__all__ += ['SoftSupConLoss', 'VIEWS', 'combined_score', 'score_matrices', 'tree_views', 'view_scores']
+# end SPACE-2

@@ -12,3 +12,9 @@ from .sycl import SyCL
 __all__ = ['BPROP', 'document_term_weights', 'CCP', 'Contriever', 'DebCSE', 'weighted_infonce', 'DomainExpertEncoder', 'RoutedFeedForward', 'SimCSE',
            'SyCL']
 __all__ += ['CrossEncoderReranker']  # B-PROP fine-tuning
+# SPACE-2
+from .space2 import SPACE2  # noqa: E402
+from .space2_subspace import SubspaceProjection  # noqa: E402
+
+__all__ += ['SPACE2', 'SubspaceProjection']
+# end SPACE-2
