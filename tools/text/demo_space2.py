@@ -35,8 +35,8 @@ from text_align.data.dialog_demo_corpus import generate_dialogs, labelled_user_t
 from text_align.evaluation import bio_tags, intent_accuracy, slot_f1  # noqa: E402
 from text_align.registry import MODELS  # noqa: E402
 
-CONFIGS = {'SPACE-2': 'configs/text/space2/space2_minilm-l6_1xb16+16-150it_demo-dialogs.py',
-           'self-supervised only': 'configs/text/space2/space2-selfsup_minilm-l6_1xb16+16-150it_demo-dialogs.py'}
+CONFIGS = {'SPACE-2': 'configs/text/space2/space2_minilm-l6_1xb12+12-100it_demo-dialogs.py',
+           'self-supervised only': 'configs/text/space2/space2-selfsup_minilm-l6_1xb12+12-100it_demo-dialogs.py'}
 CORPUS = dict(pretrain=(600, 100, 0.2), fewshot=(100, 200, 1.0), test=(200, 300, 1.0))  # dialogs, seed, labelled
 
 
@@ -131,9 +131,9 @@ def main() -> None:
         results['frozen MiniLM'][seed] = evaluate(frozen, few_shot(fewshot_pool, args.shots, seed), test, seed)
     print(f'frozen: {results["frozen MiniLM"]} ({time.time() - start:.0f} s)', flush=True)
     del frozen
-    for name, config in CONFIGS.items():
-        results[name] = {}
-        for seed in args.seeds:
+    for seed in args.seeds:  # seed by seed, so that a cut-short run still has paired results
+        for name, config in CONFIGS.items():
+            results.setdefault(name, {})
             cfg = Config.fromfile(osp.join(ROOT, config))
             if args.cfg_options:
                 cfg.merge_from_dict(args.cfg_options)

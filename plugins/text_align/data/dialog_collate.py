@@ -29,7 +29,7 @@ def span_mlm(encoded: Dict[str, torch.Tensor], rows: Sequence[dict], tokenizer,
              probability: float = 0.15) -> Tuple[torch.Tensor, torch.Tensor]:
     """SPACE-2's MLM inputs: in a turn with labelled value spans exactly the value tokens are replaced by [MASK];
     in every other turn BERT masking (``probability`` of the tokens; 80% [MASK], 10% a random token, 10% kept).
-    Special tokens and padding are never predicted.
+    Special tokens (also those written into the text between turns) and padding are never predicted.
 
     Args:
         encoded: tokenizer output with ``input_ids``, ``attention_mask``, ``offset_mapping``,
@@ -42,7 +42,8 @@ def span_mlm(encoded: Dict[str, torch.Tensor], rows: Sequence[dict], tokenizer,
         ``(masked input_ids, labels)``; labels are -100 where nothing is predicted.
     """
     ids = encoded['input_ids']
-    maskable = (encoded['attention_mask'] == 1) & (encoded['special_tokens_mask'] == 0)
+    special = torch.isin(ids, torch.tensor(tokenizer.all_special_ids))  # also a [SEP] written between turns
+    maskable = (encoded['attention_mask'] == 1) & (encoded['special_tokens_mask'] == 0) & ~special
     in_span_turn = torch.zeros_like(maskable)
     in_value = torch.zeros_like(maskable)
     for b, row in enumerate(rows):
