@@ -35,9 +35,9 @@ from text_align.data.dialog_demo_corpus import generate_dialogs, labelled_user_t
 from text_align.evaluation import bio_tags, intent_accuracy, slot_f1  # noqa: E402
 from text_align.registry import MODELS  # noqa: E402
 
-CONFIGS = {'SPACE-2': 'configs/text/space2/space2_minilm-l6_1xb12+12-100it_demo-dialogs.py',
-           'self-supervised only': 'configs/text/space2/space2-selfsup_minilm-l6_1xb12+12-100it_demo-dialogs.py'}
-CORPUS = dict(pretrain=(600, 100, 0.2), fewshot=(100, 200, 1.0), test=(200, 300, 1.0))  # dialogs, seed, labelled
+CONFIGS = {'SPACE-2': 'configs/text/space2/space2_minilm-l6_1xb8+8-80it_demo-dialogs.py',
+           'self-supervised only': 'configs/text/space2/space2-selfsup_minilm-l6_1xb8+8-80it_demo-dialogs.py'}
+CORPUS = dict(pretrain=(600, 100, 0.2), fewshot=(100, 200, 1.0), test=(150, 300, 1.0))  # dialogs, seed, labelled
 
 
 def write_corpus(folder: str) -> Dict[str, str]:
