@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DATA ?= data/demo_shapes
 
-.PHONY: setup demo demo-text demo-pixpro demo-dito test
+.PHONY: setup demo demo-text demo-pixpro demo-dito test demo-space2
 
 setup:
 	bash tools/setup_env.sh
@@ -13,6 +13,9 @@ demo: setup
 
 demo-text: setup
 	OMP_NUM_THREADS=2 $(PY) tools/text/demo_supcon.py --work-dir work_dirs/text_demo
+
+demo-space2: setup
+	OMP_NUM_THREADS=2 $(PY) tools/text/demo_space2.py --seeds 0 1 --work-dir work_dirs/space2_demo
 
 demo-pixpro: setup
 	OMP_NUM_THREADS=1 $(PY) tools/demo_pixpro.py --data $(DEMO_DATA) --work-dir work_dirs/demo_pixpro
