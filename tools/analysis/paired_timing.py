@@ -1,5 +1,5 @@
-"""Paired timing for the benchmarks in tools/analysis: two callables measured alternately in one process, with the
-CUDA peak memory of one call of each."""
+"""Paired timing for the benchmarks in tools/analysis: callables measured alternately in one process (median and
+spread of the per-round ratios), the CUDA peak memory of one call, and the peak resident set of a fresh process."""
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -48,3 +48,58 @@ def measure_pair(ours: Callable[[], None], ref: Callable[[], None], reps: int,
     peaks = [peak_memory(fn, device) for fn in (ours, ref)]
     median = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
     return median['ours'], median['ref'], peaks[0], peaks[1]
+
+
+def interleaved_times(fns: Dict[str, Callable[[], None]], reps: int, device: str = 'cpu',
+                      warmup: int = 1) -> Dict[str, List[float]]:
+    """Seconds of each call of every function: ``warmup`` untimed calls each, then ``reps`` rounds calling every
+    function once, the order rotating per round, so that drift in machine load hits all alike.
+
+    Args:
+        fns: name -> callable.
+        reps: timed rounds.
+        device: ``'cuda'`` synchronises around each call.
+        warmup: untimed calls of each first.
+
+    Returns:
+        name -> ``reps`` seconds, in round order.
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    names = list(fns)
+    times: Dict[str, List[float]] = {name: [0.0] * reps for name in names}
+    for r in range(reps):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            times[name][r] = _timed(fns[name], device)
+    return times
+
+
+def ratio_stats(ours: List[float], ref: List[float]) -> Tuple[float, float, float]:
+    """Median, lowest and highest of the per-round ratios ``ours[i] / ref[i]`` (the spread is the noise)."""
+    ratios = sorted(o / r for o, r in zip(ours, ref))
+    return ratios[len(ratios) // 2], ratios[0], ratios[-1]
+
+
+def rss_mib(field: str) -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` (current) resident set of this process in MiB from ``/proc/self/status`` (on
+    Linux ``getrusage``'s ``ru_maxrss`` carries the parent's peak over fork + exec); elsewhere ``getrusage``'s peak."""
+    import os.path as osp
+    import resource
+    if osp.exists('/proc/self/status'):
+        with open('/proc/self/status') as status:
+            for line in status:
+                if line.startswith(field + ':'):
+                    return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def subprocess_peak_mib(cmd: List[str]) -> float:
+    """Run ``cmd`` (a benchmark in its one-case mode, printing ``{"max_rss_mib": ...}`` as its last line) in a
+    fresh process and return that number."""
+    import json
+    import subprocess
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f'memory subprocess {" ".join(cmd[1:])} failed:\n{result.stderr[-2000:]}')
+    return json.loads(result.stdout.strip().splitlines()[-1])['max_rss_mib']

@@ -12,6 +12,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from ..registry import MODELS
+from .fast_bert import QKVCache, fast_bert_forward, fast_bert_supported
 from .pooling import POOLING_MODES, pool
 
 #: Models that pip packages ship, usable offline as ``model_path='shipped:<name>'``: (module, path function).
@@ -94,12 +95,16 @@ class TextEncoder(BaseModule):
         normalize: L2-normalise the embeddings; None takes the folder's setting, else False.
         projection_dim: add a linear projection to this width (None: none).
         max_length: longest input in tokens; None takes the folder's ``max_seq_length``, else the model's limit.
+        fast_forward: run BERT-family backbones through :func:`~.fast_bert.fast_bert_forward` (real tokens only,
+            fused query/key/value and attention, oneDNN at CPU inference; the same outputs and gradients within
+            float rounding) in training and inference; other backbones, or a BERT whose layers a method replaced or
+            hooked, take the transformers forward.
         init_cfg: mmengine init config.
     """
 
     def __init__(self, model_path: str, pooling: Optional[str] = None, normalize: Optional[bool] = None,
                  projection_dim: Optional[int] = None, max_length: Optional[int] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 fast_forward: bool = True, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         from transformers import AutoModel, AutoTokenizer
         model_path = resolve_model_path(model_path)
@@ -124,6 +129,8 @@ class TextEncoder(BaseModule):
         self.projection = nn.Linear(hidden, projection_dim) if projection_dim else None
         self.embedding_dim = projection_dim or hidden
         self._warned_truncation = False
+        self.fast_forward = fast_forward
+        self._qkv_cache = QKVCache()
 
     def _freeze_unused_pooler(self) -> None:
         """Freeze the backbone's own pooler (BERT's dense + tanh on [CLS]), which no pooling mode uses: left
@@ -154,14 +161,32 @@ class TextEncoder(BaseModule):
             raise TypeError(f'TextEncoder: texts must be strings; item {bad[0]} is {type(texts[bad[0]]).__name__}')
         batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
                                return_tensors='pt', return_overflowing_tokens=False, return_length=False)
-        if not self._warned_truncation and batch['input_ids'].shape[1] == self.max_length:
-            lengths = [len(ids) for ids in self.tokenizer(list(texts), verbose=False)['input_ids']]
-            if max(lengths) > self.max_length:
-                self._warned_truncation = True
-                MMLogger.get_current_instance().warning(
-                    f'TextEncoder: inputs of up to {max(lengths)} tokens are truncated to max_length='
-                    f'{self.max_length} (warned once)')
+        if batch['input_ids'].shape[1] == self.max_length:
+            self._warn_truncation(texts)
         return dict(batch)
+
+    def _warn_truncation(self, texts: Sequence[str]) -> None:
+        """Warn once if any of ``texts`` (a batch that reached ``max_length`` tokens) was cut."""
+        if self._warned_truncation:
+            return
+        lengths = [len(ids) for ids in self.tokenizer(list(texts), verbose=False)['input_ids']]
+        if max(lengths) > self.max_length:
+            self._warned_truncation = True
+            MMLogger.get_current_instance().warning(
+                f'TextEncoder: inputs of up to {max(lengths)} tokens are truncated to max_length='
+                f'{self.max_length} (warned once)')
+
+    def _pad(self, features: Dict[str, List[List[int]]], rows: Sequence[int]) -> Dict[str, torch.Tensor]:
+        """Tensors of the tokenised ``rows``, padded to the longest of them on the tokenizer's padding side."""
+        pad_values = dict(input_ids=self.tokenizer.pad_token_id or 0, attention_mask=0, token_type_ids=0)
+        longest = max(len(features['input_ids'][i]) for i in rows)
+        left = getattr(self.tokenizer, 'padding_side', 'right') == 'left'
+        out = {}
+        for key, lists in features.items():
+            if key in pad_values:
+                padded = [([pad_values[key]] * (longest - len(lists[i])), lists[i]) for i in rows]
+                out[key] = torch.tensor([pad + ids if left else ids + pad for pad, ids in padded])
+        return out
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra: torch.Tensor) -> torch.Tensor:
         """Args:
@@ -175,7 +200,11 @@ class TextEncoder(BaseModule):
         if input_ids.shape[1] > self.position_limit:
             raise ValueError(f'TextEncoder: inputs of {input_ids.shape[1]} tokens exceed the {self.position_limit} '
                              f'positions of {self.model_path}; lower max_length (of tokenize_collate too)')
-        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
+        if self.fast_forward and set(extra) <= {'token_type_ids'} and fast_bert_supported(self.backbone):
+            hidden = fast_bert_forward(self.backbone, input_ids, attention_mask, extra.get('token_type_ids'),
+                                       self._qkv_cache)
+        else:
+            hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
         embeddings = pool(hidden, attention_mask, self.pooling)
         if self.projection is not None:
             embeddings = self.projection(embeddings)
@@ -186,12 +215,12 @@ class TextEncoder(BaseModule):
         device = next(self.parameters()).device
         return self(**{k: v.to(device) for k, v in self.tokenize(texts).items()})
 
-    @torch.no_grad()
     def encode(self, sentences: Union[str, Sequence[str]], batch_size: int = 32, show_progress_bar: bool = False,
                convert_to_numpy: bool = True, convert_to_tensor: bool = False,
                normalize_embeddings: Optional[bool] = None, device: Optional[str] = None,
                **kwargs) -> Union[np.ndarray, torch.Tensor]:
-        """Embed sentences in eval mode, batched by length (the output keeps the input order).
+        """Embed sentences in eval mode under ``torch.inference_mode``, batched by token count (every text is
+        tokenised once, the batches padded only to their own longest text; the output keeps the input order).
 
         Args:
             sentences: one string, a sequence, or a DataLoader of batches with a ``text`` list (MTEB v2).
@@ -213,16 +242,26 @@ class TextEncoder(BaseModule):
             texts = [sentences] if single else list(sentences)
         if device is not None:
             self.to(device)
+        bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+        if bad:
+            raise TypeError(f'TextEncoder: texts must be strings; item {bad[0]} is {type(texts[bad[0]]).__name__}')
         was_training = self.training
         self.eval()
-        order = np.argsort([-len(t) if isinstance(t, str) else 0 for t in texts], kind='stable')
-        chunks = range(0, len(texts), batch_size)
-        if show_progress_bar:
-            from tqdm import tqdm
-            chunks = tqdm(chunks, desc='encode')
-        outs = [self.embed([texts[i] for i in order[start:start + batch_size]]).float() for start in chunks]
+        model_device = next(self.parameters()).device
+        with torch.inference_mode():
+            features = dict(self.tokenizer(texts, truncation=True, max_length=self.max_length)) if texts else {}
+            lengths = [len(ids) for ids in features.get('input_ids', [])]
+            if lengths and max(lengths) == self.max_length:
+                self._warn_truncation([t for t, n in zip(texts, lengths) if n == self.max_length])
+            order = np.argsort([-n for n in lengths], kind='stable')
+            chunks = range(0, len(texts), batch_size)
+            if show_progress_bar:
+                from tqdm import tqdm
+                chunks = tqdm(chunks, desc='encode')
+            outs = [self(**{k: v.to(model_device) for k, v in self._pad(features, order[start:start + batch_size])
+                            .items()}).float() for start in chunks]
         self.train(was_training)
-        embeddings = torch.cat(outs) if outs else torch.empty(0, self.embedding_dim)
+        embeddings = torch.cat(outs).clone() if outs else torch.empty(0, self.embedding_dim)  # a normal tensor
         embeddings = embeddings[torch.from_numpy(np.argsort(order))]
         if normalize_embeddings:
             embeddings = F.normalize(embeddings, dim=-1)
