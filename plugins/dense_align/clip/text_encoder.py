@@ -74,6 +74,10 @@ class CLIPTextTransformer(ClipPretrainedInitMixin, BaseModule):
     def encode_embeddings(self, embeddings: torch.Tensor, eot_index: torch.Tensor) -> torch.Tensor:
         """Encode token embeddings (e.g. with learned context vectors spliced in).
 
+        Attention is causal, so no position after a sequence's EOT token changes its EOT state: the transformer
+        runs on the first ``max(eot_index) + 1`` positions only (for short class prompts a few of the 77), which
+        gives the same embeddings within float rounding.
+
         Args:
             embeddings: (N, L, width) token embeddings, L <= ``context_length``.
             eot_index: (N,) position of the EOT token in each sequence.
@@ -84,6 +88,9 @@ class CLIPTextTransformer(ClipPretrainedInitMixin, BaseModule):
         length = embeddings.shape[1]
         if length > self.context_length:
             raise ValueError(f'CLIPTextTransformer: {length} tokens exceed the context length {self.context_length}')
+        if eot_index.numel():
+            length = int(eot_index.max()) + 1  # positions after the last EOT cannot reach any EOT state
+            embeddings = embeddings[:, :length]
         x = embeddings + self.positional_embedding[:length].to(embeddings.dtype)
         x = self.ln_final(self.transformer(x, is_causal=True))
         return x[torch.arange(x.shape[0], device=x.device), eot_index] @ self.text_projection
