@@ -26,3 +26,11 @@ demo-dito: setup
 # one pytest worker per core (pytest-xdist), one thread each: the tiny models gain nothing from intra-op threads
 test: setup
 	OMP_NUM_THREADS=1 $(PY) -m pytest tests -n auto
+
+# text_align: SupReMix on the Lee document ratings; RTD vs RTD + contrastive from a tiny random encoder
+.PHONY: demo-supremix demo-rtd
+demo-supremix: setup
+	OMP_NUM_THREADS=1 $(PY) tools/text/demo_supremix.py --work-dir work_dirs/supremix_demo
+
+demo-rtd: setup
+	OMP_NUM_THREADS=1 $(PY) tools/text/demo_rtd.py --work-dir work_dirs/rtd_demo

@@ -38,3 +38,6 @@ __all__ += ['SemiSupervisedBatchSampler', 'dialog_collate', 'span_mlm', 'DialogT
             'parse_turn', 'read_dialogs', 'write_dialogs', 'DEFAULT_DOMAIN', 'DEFAULT_INTENT', 'clean_frame',
             'effective_frame', 'frame_from_fields']
 # end SPACE-2
+from .lee_regression import LeeDocumentRegression, document_folds, lee_documents_and_scores, pairs_of  # noqa: E402
+
+__all__ += ['LeeDocumentRegression', 'document_folds', 'lee_documents_and_scores', 'pairs_of']

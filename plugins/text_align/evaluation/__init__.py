@@ -24,3 +24,11 @@ from .slot_f1 import bio_tags, entities, slot_f1  # noqa: E402
 
 __all__ += ['intent_accuracy', 'joint_goal_accuracy', 'normalise_state', 'bio_tags', 'entities', 'slot_f1']
 # end SPACE-2
+from .regression_probe import (RegressionProbeMetric, linear_probe_regression, regression_scores,  # noqa: E402
+                               ridge_alpha_by_cv, ridge_fit_predict)
+
+__all__ += ['RegressionProbeMetric', 'linear_probe_regression', 'regression_scores', 'ridge_alpha_by_cv',
+            'ridge_fit_predict']
+from .glue import GLUE_TASK_METRICS, finetune_classifier, glue_scores, read_text_label_file  # noqa: E402
+
+__all__ += ['GLUE_TASK_METRICS', 'finetune_classifier', 'glue_scores', 'read_text_label_file']

@@ -18,3 +18,9 @@ from .tree_score import VIEWS, combined_score, score_matrices, tree_views, view_
 
 __all__ += ['SoftSupConLoss', 'VIEWS', 'combined_score', 'score_matrices', 'tree_views', 'view_scores']
 # end SPACE-2
+from .supremix import SupReMixLoss, anchor_exclusive_mixtures, anchor_inclusive_mixtures  # noqa: E402
+
+__all__ += ['SupReMixLoss', 'anchor_exclusive_mixtures', 'anchor_inclusive_mixtures']
+from .rtd import discriminator_loss, electra_mask, sample_replacements  # noqa: E402
+
+__all__ += ['discriminator_loss', 'electra_mask', 'sample_replacements']

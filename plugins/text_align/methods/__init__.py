@@ -18,3 +18,10 @@ from .space2_subspace import SubspaceProjection  # noqa: E402
 
 __all__ += ['SPACE2', 'SubspaceProjection']
 # end SPACE-2
+from .supremix import SupReMix, pair_features  # noqa: E402
+
+__all__ += ['SupReMix', 'pair_features']
+from .rtd import RTDContrastive  # noqa: E402
+from .rtd_generator import RTDGenerator, generator_size  # noqa: E402
+
+__all__ += ['RTDContrastive', 'RTDGenerator', 'generator_size']
