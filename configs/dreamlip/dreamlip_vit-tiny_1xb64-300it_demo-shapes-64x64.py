@@ -15,7 +15,8 @@ model = dict(
                       context_length=context_length),
     init_temperature=0.07,
     use_multipos_loss=True, margin=0.25, gamma=32, mpl_divisor=10.0,
-    use_grouping_loss=True, sgl_norm='minmax', sgl_delta=0.0, sgl_weight=1.0,
+    use_grouping_loss=True, sgl_norm='minmax', sgl_delta=0.0, sgl_weight=1.0, itc_divide_by_texts=True,
+    mpl_skip_same_text=False, sgl_skip_same_text=False,  # as released: identical caption texts are negatives too
     class_names=classes,
     templates=('a photo of a {}.', ),
     data_preprocessor=dict(type='ImgDataPreprocessor', mean=[122.771, 116.746, 104.094],

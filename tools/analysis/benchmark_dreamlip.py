@@ -16,7 +16,6 @@ import tempfile
 import time
 import warnings
 
-import numpy as np
 import torch
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'plugins'))
@@ -102,29 +101,18 @@ def bench_uclip(batch: int, bank_size: int, repeats: int) -> None:
 
 def eval_zeroseg(config: str, checkpoints, data_root: str, limit: int) -> None:
     """Zero-shot segmentation mIoU of each checkpoint on the demo validation masks."""
-    import mmcv
     from mmengine.config import Config
     from dense_align.datasets.demo_shapes import CLASSES
-    from dense_align.dreamlip import class_prompt_embeddings, mean_iou, segment_zero_shot
+    from dense_align.dreamlip.zero_shot_segmentation import evaluate_demo_segmentation
     cfg = Config.fromfile(config)
-    names = sorted(n for n in __import__('os').listdir(osp.join(data_root, 'images/val')))[:limit]
     for ckpt in checkpoints:
         model_cfg = Config.fromfile(ckpt.split('@')[1]).model if '@' in ckpt else cfg.model
         path = ckpt.split('@')[0]
         model = MODELS.build(model_cfg).eval()
         model.load_state_dict(torch.load(path, map_location='cpu', weights_only=False)['state_dict'], strict=False)
-        prompts = class_prompt_embeddings(model.encode_text, CLASSES)
-        preds, gts = [], []
-        with torch.no_grad():
-            for name in names:
-                img = mmcv.imread(osp.join(data_root, 'images/val', name))
-                x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
-                x = model.data_preprocessor(dict(inputs=[x]), False)['inputs']
-                dense = model.image_encoder(x)[-1]
-                preds.append(segment_zero_shot(dense, prompts, img.shape[:2])[0].numpy())
-                gts.append(mmcv.imread(osp.join(data_root, 'seg_masks/val', name), flag='unchanged'))
-        print(f'{path}: zero-shot segmentation mIoU {mean_iou(preds, gts, len(CLASSES) + 1):.2f} on {len(names)} '
-              f'val images')
+        out = evaluate_demo_segmentation(model, data_root, CLASSES, limit)
+        print(f'{path}: zero-shot segmentation mIoU {out["miou"]:.2f} (background prompt, all pixels), '
+              f'{out["miou_objects"]:.2f} (object pixels only) on {out["images"]} val images')
 
 
 def main() -> None:

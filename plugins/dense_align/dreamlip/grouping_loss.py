@@ -1,10 +1,13 @@
 """DreamLIP's sub-caption specific grouping loss: each caption pools the image patches it matches into a grouped
 visual embedding, contrasted with the caption (``use_finegrained_loss`` of zyf0619sjtu/DreamLIP
 ``open_clip/loss.py``)."""
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 
 from align_core.contrastive import symmetric_infonce
+from .same_text import same_text_infonce
 
 _EPS = 1e-10  # the released min-max denominator guard
 
@@ -61,7 +64,8 @@ def grouped_patch_embeddings(text_embed: torch.Tensor, patch_embed: torch.Tensor
 
 
 def grouping_loss(text_embed: torch.Tensor, patch_embed: torch.Tensor, logit_scale: torch.Tensor,
-                  norm: str = 'minmax', delta: float = 0.0, gather: bool = True) -> torch.Tensor:
+                  norm: str = 'minmax', delta: float = 0.0, gather: bool = True,
+                  text_ids: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Symmetric InfoNCE between every caption and its grouped visual embedding, over all B x T pairs of the batch
     (of every process under DDP), with its own logit scale.
 
@@ -72,10 +76,19 @@ def grouping_loss(text_embed: torch.Tensor, patch_embed: torch.Tensor, logit_sca
         norm: see :func:`grouping_weights`.
         delta: see :func:`grouping_weights`.
         gather: use the other processes' pairs as negatives.
+        text_ids: (B, T) caption text ids (:func:`caption_ids`): a pair whose caption has the same text as the
+            anchor's is then no negative of it (:func:`same_text_infonce`); None: every other pair is one, as
+            released.
 
     Returns:
         Scalar loss.
     """
     grouped = grouped_patch_embeddings(text_embed, patch_embed, norm, delta)
     dim = text_embed.shape[-1]
+    if text_ids is not None:
+        if tuple(text_ids.shape) != tuple(text_embed.shape[:2]):
+            raise ValueError(f'grouping_loss: text_ids must be (B, T) = {tuple(text_embed.shape[:2])}, got '
+                             f'{tuple(text_ids.shape)}')
+        return same_text_infonce(grouped.reshape(-1, dim), text_embed.reshape(-1, dim), text_ids.reshape(-1),
+                                 logit_scale, gather=gather)
     return symmetric_infonce(grouped.reshape(-1, dim), text_embed.reshape(-1, dim), logit_scale, gather=gather)

@@ -10,6 +10,7 @@ from ..imagetext import CLIPPretrainer
 from ..registry import MODELS
 from .grouping_loss import grouping_loss
 from .multi_positive_loss import multi_positive_loss
+from .same_text import caption_ids
 
 
 @MODELS.register_module()
@@ -36,13 +37,18 @@ class DreamLIPPretrainer(CLIPPretrainer):
         sgl_weight: grouping loss weight (1.0).
         clip_weight: short-caption InfoNCE weight (1.0).
         itc_divide_by_texts: divide ``loss_itc`` by T as the released code does.
+        mpl_skip_same_text: in ``loss_mpl``, do not count a caption of another image as a negative when its tokens
+            equal one of the image's own captions (off: as released, which counts it; with repeated captions that
+            term cannot be reduced, see :func:`multi_positive_loss`).
+        sgl_skip_same_text: in ``loss_sgl``, do not count a pair whose caption has the same tokens as the anchor's
+            as a negative (:func:`same_text_infonce`; off: as released).
         **kwargs: :class:`CLIPPretrainer` arguments (encoders, temperature, zero-shot classes...).
     """
 
     def __init__(self, use_multipos_loss: bool = True, use_grouping_loss: bool = True, margin: float = 0.25,
                  gamma: float = 32.0, mpl_divisor: float = 10.0, sgl_norm: str = 'minmax', sgl_delta: float = 0.0,
                  sgl_weight: float = 1.0, clip_weight: float = 1.0, itc_divide_by_texts: bool = True,
-                 **kwargs) -> None:
+                 mpl_skip_same_text: bool = False, sgl_skip_same_text: bool = False, **kwargs) -> None:
         if kwargs.get('accum_steps', 1) != 1:
             raise ValueError('DreamLIPPretrainer: accum_steps must be 1 (the released code has no accumulation for '
                              'sub-captions either)')
@@ -56,6 +62,8 @@ class DreamLIPPretrainer(CLIPPretrainer):
         self.sgl_norm, self.sgl_delta, self.sgl_weight = sgl_norm, sgl_delta, sgl_weight
         self.clip_weight = clip_weight
         self.itc_divide_by_texts = itc_divide_by_texts
+        self.mpl_skip_same_text = mpl_skip_same_text
+        self.sgl_skip_same_text = sgl_skip_same_text
 
     def _all_caption_tokens(self, samples: Sequence[BaseDataElement]) -> torch.Tensor:
         """(B, T, L) tokens: the short caption, then the ``sub_captions`` of each sample."""
@@ -86,16 +94,19 @@ class DreamLIPPretrainer(CLIPPretrainer):
         tokens = self._all_caption_tokens(data_samples)
         batch, num_texts, length = tokens.shape
         text_embed = self.encode_text(tokens.view(-1, length)).view(batch, num_texts, -1)
+        ids = caption_ids(tokens)  # (B, T): equal for identical caption texts
         scale = self._scale()
         itc = symmetric_infonce(image_embed, text_embed[:, 0], scale)
         losses = dict(loss_itc=self.clip_weight * itc / (num_texts if self.itc_divide_by_texts else 1))
         if self.use_multipos_loss:
             losses['loss_mpl'] = multi_positive_loss(image_embed, text_embed, self.margin, self.gamma,
-                                                     self.mpl_divisor)
+                                                     self.mpl_divisor, text_ids=ids if self.mpl_skip_same_text
+                                                     else None)
         if self.use_grouping_loss:
             local_scale = self.temperature_local()
-            losses['loss_sgl'] = self.sgl_weight * grouping_loss(text_embed, patches, local_scale, self.sgl_norm,
-                                                                 self.sgl_delta)
+            losses['loss_sgl'] = self.sgl_weight * grouping_loss(
+                text_embed, patches, local_scale, self.sgl_norm, self.sgl_delta,
+                text_ids=ids if self.sgl_skip_same_text else None)
             losses['logit_scale_local'] = local_scale.detach()
         losses['logit_scale'] = scale.detach()
         return losses

@@ -8,7 +8,7 @@ import torch
 from mmengine.structures import BaseDataElement
 
 from align_core.contrastive import symmetric_infonce
-from dense_align.dreamlip import DreamLIPPretrainer, grouping_loss, multi_positive_loss
+from dense_align.dreamlip import DreamLIPPretrainer, caption_ids, grouping_loss, multi_positive_loss
 from dense_align.imagetext import CLIPPretrainer
 
 from conftest import REPO, train_two_processes
@@ -21,15 +21,16 @@ RESNET = dict(type='CLIPResNet', arch=dict(layers=(1, 1, 1, 1), width=8, output_
               out_indices=(), with_attnpool=True)
 
 
-def _samples(n, k=2):
-    return [BaseDataElement(metainfo=dict(caption=f'a photo of {i}', sub_captions=[f'part {i} {j}' for j in range(k)]))
+def _samples(n, k=2):  # the last sub-caption is the same text for every image (as the demo's distractor sentences)
+    return [BaseDataElement(metainfo=dict(caption=f'a photo of {i}',
+                                          sub_captions=[f'part {i} {j}' for j in range(k - 1)] + ['nothing else']))
             for i in range(n)]
 
 
 @pytest.mark.parametrize('encoder,size,patches', [(VIT, 32, 16), (RESNET, 64, 4)])
 def test_losses_are_the_released_terms_on_patch_tokens(encoder, size, patches):
     torch.manual_seed(0)
-    model = DreamLIPPretrainer(image_encoder=encoder, text_encoder=TEXT, sgl_delta=0.1)
+    model = DreamLIPPretrainer(image_encoder=encoder, text_encoder=TEXT, sgl_delta=0.1, mpl_skip_same_text=True)
     images, samples = torch.randn(3, 3, size, size), _samples(3)
     losses = model(images, samples, mode='loss')
     outs = model.image_encoder(images)
@@ -40,9 +41,20 @@ def test_losses_are_the_released_terms_on_patch_tokens(encoder, size, patches):
     scale = model.temperature()
     assert losses['loss_itc'].item() == pytest.approx(symmetric_infonce(outs[-2], texts[:, 0], scale).item() / 3,
                                                       rel=1e-5)
-    assert losses['loss_mpl'].item() == pytest.approx(multi_positive_loss(outs[-2], texts).item(), rel=1e-5)
+    ids = caption_ids(tokens.view(3, 3, -1))  # the shared 'nothing else' is no negative of its own image
+    assert losses['loss_mpl'].item() == pytest.approx(multi_positive_loss(outs[-2], texts, text_ids=ids).item(),
+                                                      rel=1e-5)
+    model.mpl_skip_same_text = False  # the released form counts it as one
+    released = multi_positive_loss(outs[-2], texts).item()
+    assert model(images, samples, mode='loss')['loss_mpl'].item() == pytest.approx(released, rel=1e-5)
+    assert released != pytest.approx(losses['loss_mpl'].item(), rel=1e-3)
+    model.mpl_skip_same_text = True
     local = model.temperature_local()
     assert losses['loss_sgl'].item() == pytest.approx(grouping_loss(texts, dense, local, delta=0.1).item(), rel=1e-5)
+    model.sgl_skip_same_text = True
+    masked = grouping_loss(texts, dense, local, delta=0.1, text_ids=ids).item()
+    assert model(images, samples, mode='loss')['loss_sgl'].item() == pytest.approx(masked, rel=1e-5)
+    assert masked < losses['loss_sgl'].item()  # the shared caption's twins were negatives in the released form
     sum(v for k, v in losses.items() if k.startswith('loss')).backward()
     assert model.temperature_local.logit_scale.grad is not None
     # short captions only: DreamLIP's itc is the plain CLIP loss divided by the number of captions (1 + 2)

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from dense_align.dreamlip import circle_loss, grouped_patch_embeddings, grouping_loss, grouping_weights
-from dense_align.dreamlip import multi_positive_loss
+from dense_align.dreamlip import caption_ids, multi_positive_loss
 
 
 def test_multi_positive_loss_hand_computed():
@@ -35,6 +35,41 @@ def test_multi_positive_loss_matches_the_released_layout():
     expected = _circle_loop(sim, pos, 0.25, 32) / 10
     assert multi_positive_loss(images, texts).item() == pytest.approx(expected, rel=1e-5)
     assert circle_loss(sim, pos).item() == pytest.approx(expected * 10, rel=1e-5)
+
+
+def test_a_shared_caption_text_is_not_a_negative_of_its_own_image():
+    # images e1, e2; captions: image 0 (e1, d), image 1 (e2, d), d = (e1 + e2) / sqrt 2 the SAME text for both
+    # (the demo's shared distractor sentences). s(image, d) = c = 1/sqrt 2 for both images.
+    e1, e2 = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+    d = (e1 + e2) / math.sqrt(2)
+    images, texts = torch.stack([e1, e2]), torch.stack([torch.stack([e1, d]), torch.stack([e2, d])])
+    ids = torch.tensor([[1, 3], [2, 3]])
+    c, m, g = 1 / math.sqrt(2), 0.25, 32.0
+    own = -g * (1 + m - 1) * (1 - (1 - m))  # positive at s = 1: -2
+    shared_p = -g * (1 + m - c) * (c - (1 - m))  # the shared text as a positive
+    other = g * m * (0 - m)  # the other image's own caption, s = 0: -2
+    shared_n = g * (c + m) * (c - m)  # the shared text as the other image's negative (released code only)
+    lse = lambda *x: math.log(sum(math.exp(v) for v in x))  # noqa: E731
+    fixed = math.log1p(math.exp(lse(own, shared_p) + other)) / 10
+    released = math.log1p(math.exp(lse(own, shared_p) + lse(other, shared_n))) / 10
+    assert multi_positive_loss(images, texts, text_ids=ids).item() == pytest.approx(fixed, rel=1e-5)
+    assert multi_positive_loss(images, texts).item() == pytest.approx(released, rel=1e-5)
+    assert released > 10 * fixed  # ~1.21 vs ~0.06: the released form cannot go below softplus(12) / 10 here
+    # with the shared text as a positive and a negative, the summed logits never drop below gamma (1/2 - 2 m^2) = 12
+    s = torch.linspace(-1, 1, 2001)
+    floor = g * (s + m) * (s - m) - g * (1 + m - s) * (s - (1 - m))
+    assert floor.min().item() == pytest.approx(12.0, abs=1e-3) and s[floor.argmin()].item() == pytest.approx(0.5)
+    with pytest.raises(ValueError, match='text_ids'):
+        multi_positive_loss(images, texts, text_ids=ids[:, :1])
+
+
+def test_caption_ids_equal_exactly_for_equal_token_rows():
+    tokens = torch.tensor([[[49406, 320, 1125, 49407, 0], [49406, 320, 1125, 49407, 0]],
+                           [[49406, 320, 1126, 49407, 0], [49406, 1125, 320, 49407, 0]]])
+    ids = caption_ids(tokens)
+    assert ids.shape == (2, 2) and ids.dtype == torch.long
+    assert ids[0, 0] == ids[0, 1] and len({ids[0, 0].item(), ids[1, 0].item(), ids[1, 1].item()}) == 3
+    assert torch.equal(caption_ids(tokens), ids)  # fixed coefficients: the same on every process and call
 
 
 def test_grouping_weights_minmax_threshold_renormalise():

@@ -11,6 +11,7 @@ def test_dreamlip_paper_config_has_the_released_loss_settings():
     assert (m.margin, m.gamma, m.mpl_divisor, m.sgl_norm, m.sgl_delta, m.sgl_weight) == (0.25, 32, 10.0, 'minmax',
                                                                                         0.0, 1.0)
     assert m.image_encoder.arch == 'ViT-B/16' and m.itc_divide_by_texts
+    assert not m.mpl_skip_same_text and not m.sgl_skip_same_text  # the released losses count identical texts
     sub = [t for t in cfg.train_dataloader.dataset.pipeline if t.type == 'SampleSubCaptions'][0]
     assert (sub.num_text, sub.merged_num) == (6, 1)
 
