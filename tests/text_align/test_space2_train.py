@@ -11,7 +11,7 @@ from text_align.data import DialogTurnDataset, dialog_collate, write_dialogs
 from text_align.data.dialog_demo_corpus import generate_dialogs
 from tiny_bert import write_tiny_bert
 
-CONFIG = REPO / 'configs/text/space2/space2_minilm-l6_1xb8+8-80it_demo-dialogs.py'
+CONFIG = REPO / 'configs/text/space2/space2_minilm-l6_1xb8+8-60it_demo-dialogs.py'
 
 
 @pytest.fixture(scope='module')

@@ -2,8 +2,9 @@
 corpus (templated; a share of the user turns labelled, the rest not), then few-shot intent classification and slot
 filling on held-out dialogs, against the frozen model. Everything is offline.
 
-    python tools/text/demo_space2.py [--seeds 0 1] [--shots 5] [--work-dir work_dirs/space2_demo]
-                                     [--cfg-options train_cfg.max_iters=100 ...]
+    python tools/text/demo_space2.py [--seeds 0 1] [--shots 2] [--work-dir work_dirs/space2_demo]
+                                     [--cfg-options model.mlm_weight=0 ...]
+    python tools/text/demo_space2.py --combine DIR_SEED0 DIR_SEED1 --work-dir OUT   # seeds run as separate processes
 
 For each seed: pre-train with ``configs/text/space2/space2_minilm-l6_...`` (SPACE-2) and with its ``space2-selfsup``
 twin (trees ignored), then on frozen encoders fit a logistic regression on ``--shots`` labelled user turns per intent
@@ -11,7 +12,7 @@ twin (trees ignored), then on frozen encoders fit a logistic regression on ``--s
 (span F1, seqeval rules), and score all user turns of the held-out dialogs. Writes ``<work-dir>/report.md``.
 """
 import argparse
-import copy
+import json
 import os
 import os.path as osp
 import random
@@ -35,8 +36,8 @@ from text_align.data.dialog_demo_corpus import generate_dialogs, labelled_user_t
 from text_align.evaluation import bio_tags, intent_accuracy, slot_f1  # noqa: E402
 from text_align.registry import MODELS  # noqa: E402
 
-CONFIGS = {'SPACE-2': 'configs/text/space2/space2_minilm-l6_1xb8+8-80it_demo-dialogs.py',
-           'self-supervised only': 'configs/text/space2/space2-selfsup_minilm-l6_1xb8+8-80it_demo-dialogs.py'}
+CONFIGS = {'SPACE-2': 'configs/text/space2/space2_minilm-l6_1xb8+8-60it_demo-dialogs.py',
+           'self-supervised only': 'configs/text/space2/space2-selfsup_minilm-l6_1xb8+8-60it_demo-dialogs.py'}
 CORPUS = dict(pretrain=(600, 100, 0.2), fewshot=(100, 200, 1.0), test=(150, 300, 1.0))  # dialogs, seed, labelled
 
 
@@ -98,7 +99,6 @@ def evaluate(encoder, train: Sequence[dict], test: Sequence[dict], seed: int) ->
 
 def user_turns(path: str) -> List[dict]:
     """Labelled user turns of a generated split, parsed (spans in the text) with their intent."""
-    import json
     turns = []
     with open(path, encoding='utf-8') as f:
         for line in f:
@@ -113,6 +113,45 @@ def summary(values: Sequence[float]) -> str:
     return f'{array.mean():.2f} +- {array.std(ddof=1) if array.size > 1 else 0.0:.2f}'
 
 
+def write_report(work_dir: str, results: Dict[str, Dict[int, dict]], meta: dict) -> str:
+    """Write ``results.json`` and ``report.md`` (mean +- sample std over the seeds) into ``work_dir``."""
+    os.makedirs(work_dir, exist_ok=True)
+    with open(osp.join(work_dir, 'results.json'), 'w', encoding='utf-8') as f:
+        json.dump(dict(results=results, meta=meta), f, indent=1)
+    lines = ['# SPACE-2 demo: shipped all-MiniLM-L6-v2, generated dialogs', '',
+             f'Configs: `{CONFIGS["SPACE-2"]}` and `{CONFIGS["self-supervised only"]}`; overrides '
+             f'`{meta["cfg_options"] or "none"}`; {meta["shots"]} labelled user turns per intent (drawn per seed from '
+             f'{meta["pool"]} turns of other dialogs) train the heads; {meta["test"]} user turns of held-out dialogs '
+             f'are scored. Pre-training corpus: {CORPUS["pretrain"][0]} generated dialogs, '
+             f'{CORPUS["pretrain"][2]:.0%} of the user turns labelled.', '',
+             '| encoder | seeds | intent accuracy | slot F1 (micro) | slot F1 (macro) |', '| --- | --- | --- | --- | --- |']
+    for name, runs in results.items():
+        lines.append(f'| {name} | {sorted(int(s) for s in runs)} | ' + ' | '.join(
+            summary([r[k] for r in runs.values()]) for k in ('intent_accuracy', 'slot_f1', 'slot_f1_macro')) + ' |')
+    lines += ['', f'Mean +- sample std over seeds. Wall time {meta["wall_s"]:.0f} s, CPU time {meta["cpu_s"]:.0f} s '
+              f'({meta["threads"]} torch threads; summed over processes when combined).', '']
+    text = '\n'.join(lines)
+    with open(osp.join(work_dir, 'report.md'), 'w', encoding='utf-8') as f:
+        f.write(text)
+    return text
+
+
+def combine(folders: Sequence[str], work_dir: str) -> str:
+    """One report from the ``results.json`` of runs on other seeds (e.g. seeds run as parallel processes)."""
+    results: Dict[str, Dict[int, dict]] = {}
+    meta: dict = {}
+    for folder in folders:
+        with open(osp.join(folder, 'results.json'), encoding='utf-8') as f:
+            part = json.load(f)
+        for name, runs in part['results'].items():
+            results.setdefault(name, {}).update({int(s): r for s, r in runs.items()})
+        if meta and any(meta[k] != part['meta'][k] for k in ('cfg_options', 'shots', 'pool', 'test')):
+            raise ValueError(f'{folder}: its runs used other settings than {folders[0]}')
+        wall, cpu = meta.get('wall_s', 0.0), meta.get('cpu_s', 0.0)
+        meta = dict(part['meta'], wall_s=max(wall, part['meta']['wall_s']), cpu_s=cpu + part['meta']['cpu_s'])
+    return write_report(work_dir, results, meta)
+
+
 def main() -> None:
     """Generate the corpus, score the frozen model, pre-train both ways per seed, score, write the report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -120,20 +159,24 @@ def main() -> None:
     parser.add_argument('--shots', type=int, default=2, help='labelled turns per intent for the few-shot heads')
     parser.add_argument('--work-dir', default='work_dirs/space2_demo')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override settings of both configs')
+    parser.add_argument('--combine', nargs='+', metavar='DIR', help='only merge the results.json of these work dirs')
     args = parser.parse_args()
+    if args.combine:
+        print(combine(args.combine, args.work_dir))
+        return
     start = time.time()
     paths = write_corpus(osp.join(args.work_dir, 'data'))
     fewshot_pool, test = user_turns(paths['fewshot']), user_turns(paths['test'])
+    meta = dict(cfg_options=args.cfg_options, shots=args.shots, pool=len(fewshot_pool), test=len(test),
+                threads=torch.get_num_threads())
     results: Dict[str, Dict[int, dict]] = {'frozen MiniLM': {}}
-    base = Config.fromfile(osp.join(ROOT, CONFIGS['SPACE-2']))
-    frozen = MODELS.build(base.model.encoder)
+    frozen = MODELS.build(Config.fromfile(osp.join(ROOT, CONFIGS['SPACE-2'])).model.encoder)
     for seed in args.seeds:
         results['frozen MiniLM'][seed] = evaluate(frozen, few_shot(fewshot_pool, args.shots, seed), test, seed)
     print(f'frozen: {results["frozen MiniLM"]} ({time.time() - start:.0f} s)', flush=True)
     del frozen
-    for seed in args.seeds:  # seed by seed, so that a cut-short run still has paired results
+    for seed in args.seeds:  # seed by seed; the report is rewritten after every run
         for name, config in CONFIGS.items():
-            results.setdefault(name, {})
             cfg = Config.fromfile(osp.join(ROOT, config))
             if args.cfg_options:
                 cfg.merge_from_dict(args.cfg_options)
@@ -144,26 +187,12 @@ def main() -> None:
             cfg.default_hooks.checkpoint = None
             runner = Runner.from_cfg(cfg)
             runner.train()
-            results[name][seed] = evaluate(runner.model.encoder, few_shot(fewshot_pool, args.shots, seed), test,
-                                           seed)
+            results.setdefault(name, {})[seed] = evaluate(runner.model.encoder, few_shot(fewshot_pool, args.shots,
+                                                                                         seed), test, seed)
             print(f'{name} seed {seed}: {results[name][seed]} ({time.time() - start:.0f} s)', flush=True)
             del runner
-    pretrain_rows = sum(1 for _ in open(paths['pretrain'], encoding='utf-8'))
-    lines = [f'# SPACE-2 demo: {base.model.encoder.model_path}, generated dialogs', '',
-             f'Configs: `{CONFIGS["SPACE-2"]}` and `{CONFIGS["self-supervised only"]}`; overrides '
-             f'`{args.cfg_options or "none"}`; seeds {args.seeds}; {args.shots} labelled user turns per intent '
-             f'({len(fewshot_pool)} in the few-shot pool) for the heads; {len(test)} held-out user turns scored.', '',
-             f'Corpus (text_align/data/dialog_demo_corpus.py): pre-training {pretrain_rows} dialogs with '
-             f'{CORPUS["pretrain"][2]:.0%} of user turns labelled; few-shot pool and test are other dialogs.', '',
-             '| encoder | intent accuracy | slot F1 (micro) | slot F1 (macro) |', '| --- | --- | --- | --- |']
-    for name, runs in results.items():
-        lines.append(f'| {name} | ' + ' | '.join(summary([r[k] for r in runs.values()])
-                                                 for k in ('intent_accuracy', 'slot_f1', 'slot_f1_macro')) + ' |')
-    lines += ['', f'Mean +- sample std over seeds. Wall time {time.time() - start:.0f} s, CPU time '
-              f'{time.process_time():.0f} s ({torch.get_num_threads()} torch threads).', '']
-    text = '\n'.join(lines)
-    with open(osp.join(args.work_dir, 'report.md'), 'w', encoding='utf-8') as f:
-        f.write(text)
+            text = write_report(args.work_dir, results, dict(meta, wall_s=time.time() - start,
+                                                             cpu_s=time.process_time()))
     print(text)
 
 
