@@ -4,7 +4,7 @@ filling on held-out dialogs, against the frozen model. Everything is offline.
 
     python tools/text/demo_space2.py [--seeds 0 1] [--shots 2] [--work-dir work_dirs/space2_demo]
                                      [--cfg-options model.mlm_weight=0 ...]
-    python tools/text/demo_space2.py --combine DIR_SEED0 DIR_SEED1 --work-dir OUT   # seeds run as separate processes
+    python tools/text/demo_space2.py --combine DIR_SEED0 DIR_SEED1 --work-dir OUT   # runs made by separate processes
 
 For each seed: pre-train with ``configs/text/space2/space2_minilm-l6_...`` (SPACE-2) and with its ``space2-selfsup``
 twin (trees ignored), then on frozen encoders fit a logistic regression on ``--shots`` labelled user turns per intent
@@ -160,6 +160,9 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/space2_demo')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override settings of both configs')
     parser.add_argument('--combine', nargs='+', metavar='DIR', help='only merge the results.json of these work dirs')
+    parser.add_argument('--methods', nargs='+', choices=list(CONFIGS), default=list(CONFIGS),
+                        help='pre-training methods to run (default: both)')
+    parser.add_argument('--no-frozen', action='store_true', help='skip the frozen-model scores')
     args = parser.parse_args()
     if args.combine:
         print(combine(args.combine, args.work_dir))
@@ -169,14 +172,16 @@ def main() -> None:
     fewshot_pool, test = user_turns(paths['fewshot']), user_turns(paths['test'])
     meta = dict(cfg_options=args.cfg_options, shots=args.shots, pool=len(fewshot_pool), test=len(test),
                 threads=torch.get_num_threads())
-    results: Dict[str, Dict[int, dict]] = {'frozen MiniLM': {}}
-    frozen = MODELS.build(Config.fromfile(osp.join(ROOT, CONFIGS['SPACE-2'])).model.encoder)
-    for seed in args.seeds:
-        results['frozen MiniLM'][seed] = evaluate(frozen, few_shot(fewshot_pool, args.shots, seed), test, seed)
-    print(f'frozen: {results["frozen MiniLM"]} ({time.time() - start:.0f} s)', flush=True)
-    del frozen
+    results: Dict[str, Dict[int, dict]] = {}
+    if not args.no_frozen:
+        frozen = MODELS.build(Config.fromfile(osp.join(ROOT, CONFIGS['SPACE-2'])).model.encoder)
+        results['frozen MiniLM'] = {seed: evaluate(frozen, few_shot(fewshot_pool, args.shots, seed), test, seed)
+                                    for seed in args.seeds}
+        print(f'frozen: {results["frozen MiniLM"]} ({time.time() - start:.0f} s)', flush=True)
+        del frozen
     for seed in args.seeds:  # seed by seed; the report is rewritten after every run
-        for name, config in CONFIGS.items():
+        for name in args.methods:
+            config = CONFIGS[name]
             cfg = Config.fromfile(osp.join(ROOT, config))
             if args.cfg_options:
                 cfg.merge_from_dict(args.cfg_options)
