@@ -4,11 +4,11 @@ import math
 from typing import Optional
 
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from align_core.distributed import gather_with_grad, rank_and_world_size
+from align_core.distributed import rank_and_world_size
+from align_core.uneven_gather import gather_row_counts, gather_uneven_with_grad
 from ..registry import MODELS
 
 
@@ -30,7 +30,10 @@ class InBatchInfoNCELoss(nn.Module):
         learn_temperature: train it (stored as ``log_scale``, clamped to a scale of at most 100).
         similarity: ``'cos'`` or ``'dot'``.
         symmetric: also score each positive against all queries (positive -> query direction) and average.
-        gather: use the other processes' candidates as negatives.
+        gather: use the other processes' candidates as negatives. Processes may hold different numbers of rows
+            (a last, smaller batch): each row's positives are found at their true place among the gathered
+            candidates, and each process's loss is weighted by ``world * B_r / sum(B)``, so that DDP's average of
+            the gradients is the gradient of the mean loss over all rows (weight 1 for equal batches).
     """
 
     def __init__(self, temperature: float = 0.05, learn_temperature: bool = False, similarity: str = 'cos',
@@ -68,52 +71,57 @@ class InBatchInfoNCELoss(nn.Module):
             queries, positives = F.normalize(queries, dim=-1), F.normalize(positives, dim=-1)
             if hard_negatives is not None:
                 hard_negatives = F.normalize(hard_negatives, dim=-1)
-        rank, world = rank_and_world_size() if self.gather else (0, 1)
+        _, world = rank_and_world_size() if self.gather else (0, 1)
         candidates = positives.flatten(0, 1)
         if hard_negatives is not None:
             candidates = torch.cat([candidates, hard_negatives.flatten(0, 1)])
-        if world > 1:
-            candidates = gather_with_grad(candidates)  # per rank: its B*P positives then its negatives
-        per_rank = candidates.shape[0] // world
+        counts, start = [b], 0
+        if world > 1:  # per rank: its B_r*P positives then its negatives
+            counts = gather_row_counts(b, queries.device)
+            candidates, start = gather_uneven_with_grad(candidates)
         logits = self.scale() * queries @ candidates.t()
         rows = torch.arange(b, device=queries.device)
-        cols = rank * per_rank + rows[:, None] * p + torch.arange(p, device=queries.device)[None]
+        cols = start + rows[:, None] * p + torch.arange(p, device=queries.device)[None]
         same_group = None
         if groups is not None:
             h = 0 if hard_negatives is None else hard_negatives.shape[1]
-            same_group = self._same_group(groups, b, p, h, rank, world, queries.device)
+            same_group = self._same_group(groups, counts, p, h, queries.device, world > 1)
             logits = logits.masked_fill(same_group[0], float('-inf'))
+        if self.symmetric:
+            all_queries, query_start = gather_uneven_with_grad(queries) if world > 1 else (queries, 0)
+        if b == 0:  # this process had no rows: it took part in the gathers and adds nothing
+            return logits.sum() * 0.0 + candidates.sum() * 0.0
         positive_logits = logits.gather(1, cols)
         loss = (torch.logsumexp(logits, dim=1) - torch.logsumexp(positive_logits, dim=1)).mean()
         if self.symmetric:
-            all_queries = gather_with_grad(queries) if world > 1 else queries
             back = self.scale() * positives[:, 0] @ all_queries.t()
             if same_group is not None:
                 back = back.masked_fill(same_group[1], float('-inf'))
-            loss = (loss + F.cross_entropy(back, rows + rank * b)) / 2
-        return loss
+            loss = (loss + F.cross_entropy(back, rows + query_start)) / 2
+        return loss * (world * b / sum(counts))
 
     @staticmethod
-    def _same_group(groups: torch.Tensor, b: int, p: int, h: int, rank: int, world: int,
-                    device: torch.device) -> tuple:
+    def _same_group(groups: torch.Tensor, counts: list, p: int, h: int, device: torch.device,
+                    distributed: bool) -> tuple:
         """Masks of the candidates to leave out: (B, candidates) for the queries and (B, queries of all processes)
-        for the symmetric direction; True where the other row is in the same group (a row's own candidates stay)."""
+        for the symmetric direction; True where the other row is in the same group (a row's own candidates stay).
+        ``counts``: the row count of every process (rank order), this process's included."""
+        rank, _ = rank_and_world_size() if distributed else (0, 1)
+        b = counts[rank]
         groups = torch.as_tensor(groups, device=device)
         if groups.dtype.is_floating_point or groups.dtype == torch.bool or groups.shape != (b, ):
             raise ValueError(f'InBatchInfoNCELoss: groups must be {b} integers (one per row), got '
                              f'{groups.dtype} of shape {tuple(groups.shape)}')
         groups = groups.long()
-        all_groups = groups
-        if world > 1:
-            parts = [torch.empty_like(groups) for _ in range(world)]
-            dist.all_gather(parts, groups)
-            all_groups = torch.cat(parts)
-        local = torch.arange(b, device=device)
-        row_of_candidate = torch.cat([local.repeat_interleave(p), local.repeat_interleave(h)])
-        row_of_candidate = (row_of_candidate[None] + b * torch.arange(world, device=device)[:, None]).flatten()
-        own_row = (rank * b + local)[:, None]
+        all_groups = gather_uneven_with_grad(groups)[0] if distributed else groups
+        row_of_candidate = []  # the global row (query index) each gathered candidate belongs to
+        for r, count in enumerate(counts):
+            local = torch.arange(count, device=device) + sum(counts[:r])
+            row_of_candidate += [local.repeat_interleave(p), local.repeat_interleave(h)]
+        row_of_candidate = torch.cat(row_of_candidate)
+        own_row = (sum(counts[:rank]) + torch.arange(b, device=device))[:, None]
         query_groups = groups[:, None]
         to_candidates = (all_groups[row_of_candidate][None] == query_groups) & (row_of_candidate[None] != own_row)
-        all_rows = torch.arange(world * b, device=device)
+        all_rows = torch.arange(sum(counts), device=device)
         to_queries = (all_groups[None] == query_groups) & (all_rows[None] != own_row)
         return to_candidates, to_queries
