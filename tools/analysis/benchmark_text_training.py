@@ -103,6 +103,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--reps', type=int, default=5)
     parser.add_argument('--threads', type=int, help='torch CPU threads')
     parser.add_argument('--memory', action='store_true', help='peak RSS per case and side, in fresh subprocesses')
+    parser.add_argument('--cases', nargs='+', choices=CASES, default=list(CASES), help='cases to run')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--one-case', nargs=2, metavar=('CASE', 'SIDE'), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -119,7 +120,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     print(f'{args.model}, batch {args.batch} pairs, max length {args.max_length}, {args.device}, '
           f'threads {torch.get_num_threads()}, {args.reps} rounds')
     print(f'{"case":<16}{"ours /s":>9}{"s-t /s":>9}{"spread":>11}{"ours MiB":>9}{"s-t MiB":>9}{"time":>6}{"mem":>6}')
-    for case in CASES:
+    for case in args.cases:
         fns: Dict[str, Callable[[], None]] = {}
         for side in ('ours', 'ref'):
             fns[side], count = build_case(side, case, args)
