@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DATA ?= data/demo_shapes
 
-.PHONY: setup demo demo-text demo-pixpro demo-dito test demo-space2
+.PHONY: setup demo demo-text demo-pixpro demo-dito demo-dreamlip demo-uclip test demo-space2
 
 setup:
 	bash tools/setup_env.sh
@@ -22,6 +22,13 @@ demo-pixpro: setup
 
 demo-dito: setup
 	OMP_NUM_THREADS=2 $(PY) tools/demo_dito.py --data $(DEMO_DATA) --work-dir work_dirs/dito_demo
+
+demo-dreamlip: setup
+	OMP_NUM_THREADS=1 $(PY) tools/demo_dreamlip.py --data $(DEMO_DATA) --work-dir work_dirs/demo_dreamlip
+
+demo-uclip: demo-dreamlip
+	OMP_NUM_THREADS=1 $(PY) tools/demo_uclip.py --data $(DEMO_DATA) --work-dir work_dirs/demo_uclip \
+		--clip-checkpoint work_dirs/demo_dreamlip/clip_seed0/iter_300.pth
 
 # one pytest worker per core (pytest-xdist), one thread each: the tiny models gain nothing from intra-op threads
 test: setup

@@ -28,7 +28,24 @@ import dense_align  # noqa: E402,F401
 
 CONFIGS = {'clip': 'configs/dreamlip/clip_vit-tiny_1xb64-300it_demo-shapes-64x64.py',
            'dreamlip': 'configs/dreamlip/dreamlip_vit-tiny_1xb64-300it_demo-shapes-64x64.py'}
-METRICS = ('imagetext/i2t_R@1', 'imagetext/t2i_R@1', 'zero_shot/top1', 'seg/miou', 'seg/miou_objects')
+METRICS = ('imagetext/i2t_R@1', 'imagetext/t2i_R@1', 'zero_shot/top1', 'seg/miou', 'seg/miou_objects',
+           'image_cosine')
+
+
+def image_cosine(method: str, run_dir: str, iters: int, data: str) -> float:
+    """Mean pairwise cosine of the held-out image embeddings of a finished run (0.9 at initialisation; near 0 when
+    training spreads them, near 1 when they collapse)."""
+    import torch
+    from mmengine.config import Config
+
+    from dense_align.registry import MODELS
+    sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), 'analysis'))
+    from dreamlip_ablation import evaluate, load_split
+    model = MODELS.build(Config.fromfile(CONFIGS[method]).model)
+    state = torch.load(osp.join(run_dir, f'iter_{iters}.pth'), map_location='cpu', weights_only=False)['state_dict']
+    model.load_state_dict(state)
+    images, captions, _ = load_split(model, data, 'val')
+    return evaluate(model.eval(), images, captions)[2]
 
 
 def run_one(method: str, seed: int, data: str, iters: int, work_dir: str) -> dict:
@@ -85,6 +102,8 @@ def main() -> None:
     parser.add_argument('--methods', nargs='+', default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument('--jobs', type=int, default=2, help='runs at the same time')
     parser.add_argument('--work-dir', default='work_dirs/demo_dreamlip')
+    parser.add_argument('--resume', action='store_true',
+                        help='reuse the runs whose report.json (same --iters) is already in the work dir')
     parser.add_argument('--one', default=None, help=argparse.SUPPRESS)  # 'method:seed', in a subprocess
     args = parser.parse_args()
     if not osp.isfile(osp.join(args.data, 'annotations', 'long_captions_train.json')):
@@ -106,16 +125,28 @@ def main() -> None:
         while pending and len(running) < args.jobs:
             method, seed = pending.pop(0)
             run_dir = osp.join(args.work_dir, f'{method}_seed{seed}')
+            done = osp.join(run_dir, 'report.json')
+            if args.resume and osp.isfile(done):
+                with open(done) as f:
+                    report = json.load(f)
+                if report['iters'] == args.iters:
+                    reports.append(report)
+                    continue
             os.makedirs(run_dir, exist_ok=True)
             log = open(osp.join(run_dir, 'demo.log'), 'w')
             cmd = [sys.executable, __file__, '--one', f'{method}:{seed}', '--work-dir', run_dir, '--data', args.data,
                    '--iters', str(args.iters)]
             running.append((run_dir, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)))
+        if not running:
+            break
         run_dir, proc = running.pop(0)
         if proc.wait() != 0:
             raise RuntimeError(f'demo_dreamlip: {run_dir} failed, see {run_dir}/demo.log')
         with open(osp.join(run_dir, 'report.json')) as f:
             reports.append(json.load(f))
+    for report in reports:
+        run_dir = osp.join(args.work_dir, f'{report["method"]}_seed{report["seed"]}')
+        report['metrics']['image_cosine'] = image_cosine(report['method'], run_dir, args.iters, args.data)
     result = dict(iters=args.iters, seeds=args.seeds, wall_s=time.perf_counter() - start,
                   summary=summarise(reports), runs=reports)
     with open(osp.join(args.work_dir, 'report.json'), 'w') as f:

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.dist import barrier, get_rank
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.runner import load_checkpoint
 from mmengine.structures import BaseDataElement
@@ -91,6 +92,8 @@ class UCLIPModel(BaseModel):
         self.temperature, self.retrieval_temperature = temperature, retrieval_temperature
         self.noise_std, self.intra_weight, self.retrieval_chunk = noise_std, intra_weight, retrieval_chunk
         self._banks: Optional[Dict[str, torch.Tensor]] = None
+        print_log(f'UCLIPModel: {self.num_trainable_parameters():,} trainable parameters (head A {text_dim} -> '
+                  f'{joint_dim}, head B {clip_dim} -> {joint_dim}); CLIP and text encoder frozen', logger='current')
 
     def train(self, mode: bool = True) -> 'UCLIPModel':
         """Heads follow ``mode``; the frozen encoders stay in eval mode."""

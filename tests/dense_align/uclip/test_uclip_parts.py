@@ -34,11 +34,14 @@ class HashedWordsEncoder(nn.Module):
         return torch.stack([self.table(i).mean(0) for i in ids])
 
 
-def test_trainable_parameters_as_released():
+def test_trainable_parameters_as_released(monkeypatch):
     assert sum(p.numel() for p in UCLIPHead(384, 512).parameters()) == 690_944
     assert sum(p.numel() for p in UCLIPHead(512, 512).parameters()) == 1_052_160
+    logged = []
+    monkeypatch.setattr('dense_align.uclip.model.print_log', lambda msg, **kw: logged.append(msg))
     model = UCLIPModel(clip=CLIP, text_encoder=dict(type='HashedWordsEncoder'), text_dim=384, clip_dim=512)
     assert model.num_trainable_parameters() == 1_743_104  # the frozen encoders are not counted
+    assert logged and logged[0].startswith('UCLIPModel: 1,743,104 trainable parameters')  # printed at build time
 
 
 def test_width_mismatch_names_both_widths():
