@@ -2,8 +2,10 @@
 from .beir import load_beir
 from .beir_dataset import BEIRDataset
 from .beir_ranking import BEIRRankingGroups, BEIRRerankPairs
+from .beir_ranking import BEIRRankingGroups, BEIRRerankPairs
 from .bprop_collate import bprop_collate, mlm_mask
 from .collate import tokenize_collate
+from .cross_encoder_collate import cross_encoder_collate
 from .cross_encoder_collate import cross_encoder_collate
 from .graded_list_collate import graded_list_collate
 from .graded_lists import GradedListDataset, read_graded_lists
@@ -26,6 +28,7 @@ __all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'SameLabelPairs', 'read_label
            'read_graded_lists', 'SentenceWindowPairs', 'split_sentences', 'window_pairs',
            'ParallelSentences', 'bprop_collate', 'mlm_mask', 'RepresentativeWordPairs', 'collection_distribution',
            'dfr_scores', 'poisson_lengths', 'saturate', 'word_attention_from_tokens', 'word_set_pairs']
+__all__ += ['BEIRRankingGroups', 'BEIRRerankPairs', 'cross_encoder_collate']  # B-PROP fine-tuning
 __all__ += ['BEIRRankingGroups', 'BEIRRerankPairs', 'cross_encoder_collate']  # B-PROP fine-tuning
 # SPACE-2 dialogs
 from .dialog_batch_sampler import SemiSupervisedBatchSampler  # noqa: E402

@@ -1,6 +1,7 @@
 """Evaluation of text embeddings: STS correlations, retrieval metrics and search, linear-probe classification."""
 from .bitext import BitextRetrievalMetric, bitext_accuracy
 from .bm25 import bm25_run, bm25_tokens
+from .bm25 import bm25_run, bm25_tokens
 from .classification import linear_probe_accuracy
 from .document_similarity import lee_documents, lee_similarity
 from .eval_length import encode_for_evaluation, evaluation_length, evaluation_max_length, token_lengths
@@ -9,6 +10,7 @@ from .paired_folds import paired_by_fold
 from .retrieval import retrieval_metrics, run_from_search, search
 from .retrieval_metric import RetrievalMetric
 from .rerank_metric import RerankMetric
+from .rerank_metric import RerankMetric
 from .sts import STSMetric, cosine_rows, sts_correlations
 from .whitening import Whitening, fit_whitening
 
@@ -16,6 +18,7 @@ __all__ = ['linear_probe_accuracy', 'lee_documents', 'lee_similarity', 'encode_f
            'evaluation_max_length', 'token_lengths', 'held_out_label_scores', 'knn_accuracy', 'same_label_map',
            'paired_by_fold', 'RetrievalMetric', 'retrieval_metrics', 'run_from_search', 'search', 'STSMetric', 'cosine_rows',
            'sts_correlations', 'BitextRetrievalMetric', 'bitext_accuracy', 'Whitening', 'fit_whitening']
+__all__ += ['bm25_run', 'bm25_tokens', 'RerankMetric']  # B-PROP re-ranking
 __all__ += ['bm25_run', 'bm25_tokens', 'RerankMetric']  # B-PROP re-ranking
 # SPACE-2 / DialoGLUE-style dialog understanding
 from .intent_accuracy import intent_accuracy  # noqa: E402

@@ -2,6 +2,7 @@
 from .bprop import BPROP
 from .bprop_attention import document_term_weights
 from .bprop_finetune import CrossEncoderReranker
+from .bprop_finetune import CrossEncoderReranker
 from .ccp import CCP
 from .contriever import Contriever
 from .debcse import DebCSE, weighted_infonce
@@ -11,6 +12,7 @@ from .sycl import SyCL
 
 __all__ = ['BPROP', 'document_term_weights', 'CCP', 'Contriever', 'DebCSE', 'weighted_infonce', 'DomainExpertEncoder', 'RoutedFeedForward', 'SimCSE',
            'SyCL']
+__all__ += ['CrossEncoderReranker']  # B-PROP fine-tuning
 __all__ += ['CrossEncoderReranker']  # B-PROP fine-tuning
 # SPACE-2
 from .space2 import SPACE2  # noqa: E402

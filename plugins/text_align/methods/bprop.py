@@ -79,5 +79,6 @@ class BPROP(BaseModel):
         labels = inputs['mlm_labels']
         keep = labels != -100  # the head runs on the predicted tokens only (per-token: the same loss, less work)
         mlm_logits = self.bert.cls.predictions(sequence[keep])
-        mlm = F.cross_entropy(mlm_logits, labels[keep]) if keep.any() else sequence.sum() * 0.0
+        # no predicted token: a zero that still reaches the head (under DDP every rank needs its gradient)
+        mlm = F.cross_entropy(mlm_logits, labels[keep]) if keep.any() else mlm_logits.sum() * 0.0
         return dict(loss_rop=rop, loss_mlm=self.mlm_weight * mlm)

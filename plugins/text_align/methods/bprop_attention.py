@@ -56,8 +56,10 @@ def document_term_weights(documents: Sequence[str], model_path: str, max_length:
             for row, (i, doc_words) in enumerate(zip(chunk, words)):
                 ids = batch.word_ids(row)
                 cache[keys[i]] = saturate(word_attention_from_tokens(doc_words, ids, cls_rows[row].tolist()))
-        if cache_file:
+        if cache_file:  # written to a private file, then renamed: processes that extract at once never see half
             os.makedirs(os.path.dirname(os.path.abspath(cache_file)), exist_ok=True)
-            with open(cache_file, 'w', encoding='utf-8') as f:
+            partial = f'{cache_file}.{os.getpid()}.tmp'
+            with open(partial, 'w', encoding='utf-8') as f:
                 json.dump(cache, f)
+            os.replace(partial, cache_file)
     return [cache[k] for k in keys]
