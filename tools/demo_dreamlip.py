@@ -7,8 +7,9 @@ the 64 held-out validation images: image->text and text->image R@1 (every captio
 classification top-1, and zero-shot segmentation mIoU from the dense (patch) embeddings (all pixels with a
 background prompt, and the object pixels only).
 
-Every (model, seed) run is a subprocess with one thread (``--jobs`` at a time); 2 seeds x 2 models x 300 iterations
-take about 15 minutes on an idle 2-core machine.
+Every (model, seed) run is a subprocess with one thread (``--jobs`` at a time). Not yet timed end to end; from single
+300-step runs on the shared 2-core machine (DreamLIP 906 s, CLIP 344 s) 2 seeds x 2 models with 2 jobs need about
+20 minutes there, less when the machine is idle. ``--resume`` reuses finished runs.
 
     OMP_NUM_THREADS=1 python tools/demo_dreamlip.py [--data data/demo_shapes] [--seeds 0 1] [--iters 300] \
         [--jobs 2] [--work-dir work_dirs/demo_dreamlip]
