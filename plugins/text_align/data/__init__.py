@@ -2,10 +2,8 @@
 from .beir import load_beir
 from .beir_dataset import BEIRDataset
 from .beir_ranking import BEIRRankingGroups, BEIRRerankPairs
-from .beir_ranking import BEIRRankingGroups, BEIRRerankPairs
 from .bprop_collate import bprop_collate, mlm_mask
 from .collate import tokenize_collate
-from .cross_encoder_collate import cross_encoder_collate
 from .cross_encoder_collate import cross_encoder_collate
 from .graded_list_collate import graded_list_collate
 from .graded_lists import GradedListDataset, read_graded_lists
@@ -29,7 +27,9 @@ __all__ = ['BEIRDataset', 'LeeDocumentSimilarity', 'SameLabelPairs', 'read_label
            'ParallelSentences', 'bprop_collate', 'mlm_mask', 'RepresentativeWordPairs', 'collection_distribution',
            'dfr_scores', 'poisson_lengths', 'saturate', 'word_attention_from_tokens', 'word_set_pairs']
 __all__ += ['BEIRRankingGroups', 'BEIRRerankPairs', 'cross_encoder_collate']  # B-PROP fine-tuning
-__all__ += ['BEIRRankingGroups', 'BEIRRerankPairs', 'cross_encoder_collate']  # B-PROP fine-tuning
+from .lee_regression import LeeDocumentRegression, document_folds, lee_documents_and_scores, pairs_of  # noqa: E402
+
+__all__ += ['LeeDocumentRegression', 'document_folds', 'lee_documents_and_scores', 'pairs_of']
 # SPACE-2 dialogs
 from .dialog_batch_sampler import SemiSupervisedBatchSampler  # noqa: E402
 from .dialog_collate import dialog_collate, span_mlm  # noqa: E402
@@ -41,6 +41,3 @@ __all__ += ['SemiSupervisedBatchSampler', 'dialog_collate', 'span_mlm', 'DialogT
             'parse_turn', 'read_dialogs', 'write_dialogs', 'DEFAULT_DOMAIN', 'DEFAULT_INTENT', 'clean_frame',
             'effective_frame', 'frame_from_fields']
 # end SPACE-2
-from .lee_regression import LeeDocumentRegression, document_folds, lee_documents_and_scores, pairs_of  # noqa: E402
-
-__all__ += ['LeeDocumentRegression', 'document_folds', 'lee_documents_and_scores', 'pairs_of']
