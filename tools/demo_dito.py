@@ -2,7 +2,7 @@
 classes never boxed in training, against image-level CLIP pre-training and no image-text pre-training?
 
     OMP_NUM_THREADS=1 python tools/demo_dito.py [--work-dir work_dirs/dito_demo] [--data data/demo_shapes]
-        [--pretrain-iters 300] [--finetune-iters 200] [--seeds 0 1] [--jobs 2]
+        [--pretrain-iters 150] [--finetune-iters 120] [--seeds 0 1] [--jobs 2]
         [--inits dito clip random] [--pairings image_box_mean]
 
 One *unit* per (seed, initialisation[, pairing]), run as a separate process (``--jobs`` at a time, one thread each):
@@ -167,13 +167,15 @@ def run_unit(args: argparse.Namespace) -> None:
     ckpt, retrieval = None, {}
     if args.init != 'random':
         ckpt, retrieval = pretrain(args.init, args.pairing, args.data, unit_dir, args.pretrain_iters, args.seed)
-    runner = Runner.from_cfg(detector_cfg(args.init, ckpt, args.data, args.ann, unit_dir, args.finetune_iters,
-                                          args.seed))
-    runner.train()
     result = dict(seed=args.seed, init=args.init, pairing=args.pairing if args.init == 'dito' else None,
-                  retrieval=retrieval, detector=evaluate(runner, False), fused=evaluate(runner, True))
-    if args.draw:
-        draw(runner, args.data, osp.join(osp.dirname(unit_dir), 'novel_detections.png'))
+                  retrieval=retrieval, detector={}, fused={})
+    if args.finetune_iters > 0:  # 0: pre-training and retrieval only (the pairing comparison's cheap form)
+        runner = Runner.from_cfg(detector_cfg(args.init, ckpt, args.data, args.ann, unit_dir, args.finetune_iters,
+                                              args.seed))
+        runner.train()
+        result.update(detector=evaluate(runner, False), fused=evaluate(runner, True))
+        if args.draw:
+            draw(runner, args.data, osp.join(osp.dirname(unit_dir), 'novel_detections.png'))
     result['wall_s'] = round(time.time() - start, 1)
     result['cpu_s'] = round(time.process_time() - cpu_start, 1)
     with open(args.out, 'w') as f:
@@ -250,8 +252,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/dito_demo')
     parser.add_argument('--data', default=osp.join(REPO, 'data/demo_shapes'))
-    parser.add_argument('--pretrain-iters', type=int, default=300)
-    parser.add_argument('--finetune-iters', type=int, default=200)
+    parser.add_argument('--pretrain-iters', type=int, default=150)
+    parser.add_argument('--finetune-iters', type=int, default=120,
+                        help='0: pre-train and measure retrieval only')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--jobs', type=int, default=2, help='units run in parallel, one thread each')
     parser.add_argument('--inits', nargs='+', default=['dito', 'clip', 'random'], choices=['dito', 'clip', 'random'])

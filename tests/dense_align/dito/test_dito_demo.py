@@ -1,0 +1,55 @@
+"""tools/demo_dito.py's bookkeeping: the base-only training file, the shortened schedule and the over-seeds summary."""
+import importlib.util
+import json
+from pathlib import Path
+
+from mmengine.config import Config
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def load_demo():
+    spec = importlib.util.spec_from_file_location('demo_dito', REPO / 'tools/demo_dito.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_base_only_annotations_drop_exactly_the_novel_boxes(tmp_path):
+    demo = load_demo()
+    data = REPO / 'data/demo_shapes'
+    coco = json.loads((data / 'annotations/instances_train.json').read_text())
+    novel = {c['id'] for c in coco['categories'] if c['name'] in demo.NOVEL}
+    kept = json.loads(Path(demo.base_only_annotations(str(data), str(tmp_path))).read_text())['annotations']
+    assert len(kept) == sum(a['category_id'] not in novel for a in coco['annotations'])
+    assert not {a['category_id'] for a in kept} & novel
+
+
+def test_short_schedule_keeps_the_shape_and_drops_validation():
+    demo = load_demo()
+    cfg = Config.fromfile(str(demo.DETECTOR))
+    demo.short_schedule(cfg, 120, 12, seed=3)
+    assert cfg.train_cfg == dict(type='IterBasedTrainLoop', max_iters=120)
+    assert cfg.val_cfg is None and cfg.val_dataloader is None and cfg.randomness == dict(seed=3)
+    assert cfg.param_scheduler[0].end == 12 and cfg.param_scheduler[1].milestones == [96, 108]
+    cfg = Config.fromfile(str(demo.PRETRAIN))
+    demo.short_schedule(cfg, 150, 15, seed=0)
+    assert (cfg.param_scheduler[1].begin, cfg.param_scheduler[1].end) == (15, 150)
+
+
+def test_summary_is_mean_min_max_over_seeds_per_row():
+    demo = load_demo()
+    units = [dict(init='dito', pairing='image_box_mean', retrieval={'i2t_R@1': 10.0},
+                  detector={'novel_ap50': 0.2, 'base_ap50': 0.5}, fused={'novel_ap50': 0.3, 'base_ap50': 0.4}),
+             dict(init='dito', pairing='image_box_mean', retrieval={'i2t_R@1': 20.0},
+                  detector={'novel_ap50': 0.4, 'base_ap50': 0.7}, fused={'novel_ap50': 0.1, 'base_ap50': 0.6}),
+             dict(init='random', pairing=None, retrieval={}, detector={'novel_ap50': 0.0, 'base_ap50': 0.3},
+                  fused={'novel_ap50': 0.0, 'base_ap50': 0.2})]
+    summary = demo.summarise(units)
+    row = summary['dito (image_box_mean)']
+    assert abs(row['novel_ap50 (detector)']['mean'] - 0.3) < 1e-12
+    assert (row['i2t_R@1']['min'], row['i2t_R@1']['max']) == (10.0, 20.0)
+    table = demo.report(summary)
+    assert '| dito (image_box_mean) | 30.0 [20.0, 40.0] | 60.0 [50.0, 70.0] | 20.0 [10.0, 30.0] | 50.0 [40.0, 60.0] ' \
+           '| 15.0 [10.0, 20.0] | - |' in table
+    assert '| random | 0.0 [0.0, 0.0] | 30.0 [30.0, 30.0] | 0.0 [0.0, 0.0] | 20.0 [20.0, 20.0] | - | - |' in table
