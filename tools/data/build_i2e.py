@@ -1,5 +1,6 @@
 """Build an Image-to-Entities (I2E) dataset from image-text pairs: entity mentions in the alt-text, CLIP filtering,
-deduplication and a frequency cut-off (MOFI, Wu et al. 2024). Restartable: finished parts are reused.
+deduplication and a frequency cut-off (MOFI, Wu et al. 2024). Input: a caption file or webdataset tar shards.
+Restartable: finished parts (blocks of --part-size images of a caption file, or whole shards) are reused.
 
     python tools/data/build_i2e.py CAPTIONS --image-root DIR --entities VOCAB.jsonl --out OUT \\
         --clip-config CONFIG --clip-checkpoint CKPT [--min-score 0.2] [--top-k 3] [--margin 0.1] [--min-images 5]
@@ -40,8 +41,11 @@ def load_clip(config: str, checkpoint: str):
 def main() -> None:
     """Parse the command line, run I2E and print the summary."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('captions', help='caption file: COCO captions JSON, record list, JSONL or CSV/TSV')
-    parser.add_argument('--image-root', required=True, help='folder the image paths are relative to')
+    parser.add_argument('captions', help='image-text pairs: a caption file (COCO captions JSON, record list, JSONL, '
+                        'CSV/TSV) or webdataset shards (a .tar, a brace pattern like "shards/{00000..00099}.tar", '
+                        'or a .txt shard list); shards are restartable units, corrupt samples are counted, skipped')
+    parser.add_argument('--image-root', required=True, help='folder the image paths (and relative shards) are '
+                        'relative to')
     parser.add_argument('--entities', required=True, help='entity vocabulary (JSONL: id, name[, description, '
                         'aliases])')
     parser.add_argument('--out', required=True, help='output folder')

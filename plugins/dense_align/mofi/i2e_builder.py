@@ -1,7 +1,7 @@
 """The Image-to-Entities (I2E) pipeline: entity mentions in each image's alt-text, CLIP scores of the candidates,
 score filtering, image deduplication and the frequency cut-off, written as a labelled JSONL plus the entity table.
 
-Work is split into parts of ``part_size`` images; each part's candidates and scores are written to
+Work is split into parts (``part_size`` images of a caption file, or one webdataset shard); each part's candidates and scores are written to
 ``<out>/parts/part_NNNNN.jsonl`` (with a ``.done`` marker) before the next starts, so a rerun skips finished parts
 (restartable), and the selection thresholds can be changed without scoring again.
 """
@@ -11,14 +11,14 @@ import os
 import os.path as osp
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 from PIL import Image
 
-from ..datasets.image_text.caption_files import read_caption_file
 from .entity_table import Entity, write_entity_table
 from .i2e_filter import ScoreFilter, drop_rare_entities
+from .i2e_inputs import InputPart, input_parts
 
 #: (RGB uint8 image, candidate texts) -> one CLIP image-text score per text
 ScoreFn = Callable[[np.ndarray, List[str]], List[float]]
@@ -38,22 +38,24 @@ class I2ESummary:
     parts_skipped: int = 0
 
 
-def _score_part(records: Sequence[dict], image_root: str, recognizer, entities: Dict, score_fn: ScoreFn,
-                template: str) -> dict:
+def _score_part(records: Iterable[dict], recognizer, entities: Dict, score_fn: ScoreFn, template: str) -> dict:
     """Mentions and scores of one part's images (images without a mention are not decoded)."""
-    rows, stats = [], dict(pairs_read=len(records), decode_failures=0, images_with_mentions=0, mentions=0)
+    rows, stats = [], dict(pairs_read=0, decode_failures=0, images_with_mentions=0, mentions=0)
     for record in records:
+        stats['pairs_read'] += 1
+        if record.get('error'):  # a shard sample without a usable caption or image
+            stats['decode_failures'] += 1
+            print(f'I2E: skipping {record["error"]}')
+            continue
         mentions = [m for caption in record['captions'] for m in recognizer(caption)]
         if not mentions:
             continue
-        path = osp.join(image_root, record['file'])
         try:
-            with open(path, 'rb') as f:
-                content = f.read()
+            content = record['content'] if record.get('content') is not None else _read_bytes(record['path'])
             image = np.asarray(Image.open(BytesIO(content)).convert('RGB'))
         except (OSError, ValueError) as err:
             stats['decode_failures'] += 1
-            print(f'I2E: skipping {path}: {err}')
+            print(f'I2E: skipping {record.get("path", record["file"])}: {err}')
             continue
         candidates = list(dict.fromkeys(e for e, _ in mentions))
         scores = score_fn(image, [template.format(entities[e].name) for e in candidates])
@@ -64,47 +66,56 @@ def _score_part(records: Sequence[dict], image_root: str, recognizer, entities: 
     return dict(stats=stats, rows=rows)
 
 
-def _read_or_score_parts(records: List[dict], out_dir: str, part_size: int, progress: bool, **score_args):
+def _read_bytes(path: str) -> bytes:
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def _read_or_score_parts(parts: List[InputPart], out_dir: str, progress: bool, **score_args) -> Iterator[dict]:
     """Score every part not finished by an earlier run; yield each part's content."""
     parts_dir = osp.join(out_dir, 'parts')
     os.makedirs(parts_dir, exist_ok=True)
-    starts = range(0, len(records), part_size)
     try:
         from tqdm import tqdm
-        bar = tqdm(total=len(records), unit='pair', disable=not progress)
+        bar = tqdm(total=len(parts), unit='part', disable=not progress)
     except ImportError:  # no progress bar without tqdm
         bar = None
-    for number, start in enumerate(starts):
+    for number, part_input in enumerate(parts):
         path = osp.join(parts_dir, f'part_{number:05d}.json')
-        chunk = records[start:start + part_size]
         if osp.isfile(path + '.done'):
             with open(path) as f:
                 part = json.load(f)
+            if part.get('source', part_input.source) != part_input.source:
+                raise ValueError(f'I2E: {path} was scored from {part["source"]!r}, but part {number} is now '
+                                 f'{part_input.source!r}: the input changed; use a new --out folder')
             part['skipped'] = True
         else:
-            part = _score_part(chunk, **score_args)
+            part = dict(_score_part(part_input.records(), **score_args), source=part_input.source)
             with open(path + '.tmp', 'w') as f:
                 json.dump(part, f)
             os.replace(path + '.tmp', path)
             open(path + '.done', 'w').close()
         if bar is not None:
-            bar.update(len(chunk))
+            bar.update(1)
         yield part
     if bar is not None:
         bar.close()
 
 
-def build_i2e(caption_file: str, image_root: str, entities: Sequence[Entity], recognizer, score_fn: ScoreFn,
-              out_dir: str, score_filter: ScoreFilter = ScoreFilter(), min_images: int = 1, dedup: bool = True,
-              template: str = 'a photo of a {}.', part_size: int = 1000, progress: bool = True,
-              caption_keys: Optional[dict] = None) -> I2ESummary:
+def build_i2e(caption_file: Union[str, Sequence[str]], image_root: str, entities: Sequence[Entity], recognizer,
+              score_fn: ScoreFn, out_dir: str, score_filter: ScoreFilter = ScoreFilter(), min_images: int = 1,
+              dedup: bool = True, template: str = 'a photo of a {}.', part_size: int = 1000, progress: bool = True,
+              caption_keys: Optional[dict] = None,
+              image_exts: Sequence[str] = ('jpg', 'jpeg', 'png', 'webp')) -> I2ESummary:
     """Run I2E over one caption file and write ``<out>/labels.jsonl``, ``<out>/entities.jsonl`` and
     ``<out>/summary.json``.
 
     Args:
-        caption_file: image-text pairs in any form :func:`read_caption_file` reads (COCO captions JSON, record
-            lists, JSONL, CSV/TSV); all captions of an image are searched for mentions.
-        image_root: folder the image paths are relative to.
+        caption_file: image-text pairs in any form the image-text readers take: a caption file (COCO captions
+            JSON, record lists, JSONL, CSV/TSV; parts of ``part_size`` images) or webdataset tar shards (a ``.tar``,
+            a brace pattern, a ``.txt`` shard list or a list; one part per shard); all captions of an image are
+            searched for mentions (see :mod:`.i2e_inputs`).
+        image_root: folder the caption file's image paths (or relative shard paths) are relative to.
         entities: the vocabulary (ids and names; see :mod:`.entity_table`).
         recognizer: text -> ``[(entity id, mention)]`` (:func:`.entity_recognizer.build_recognizer`).
         score_fn: CLIP image-text scores of an image against texts.
@@ -115,7 +126,8 @@ def build_i2e(caption_file: str, image_root: str, entities: Sequence[Entity], re
         template: text scored for an entity name.
         part_size: images per restartable part.
         progress: show a progress bar (tqdm).
-        caption_keys: ``img_key`` / ``caption_key`` / ``id_key`` for :func:`read_caption_file`.
+        caption_keys: ``img_key`` / ``caption_key`` / ``id_key`` of a caption file's records.
+        image_exts: image extensions looked for in a shard sample, in order of preference.
 
     Returns:
         The run's counts (also written to ``summary.json``).
@@ -125,13 +137,13 @@ def build_i2e(caption_file: str, image_root: str, entities: Sequence[Entity], re
             ``min_images``) that removed the last labels.
     """
     by_id = {e.id: e for e in entities}
-    records = read_caption_file(caption_file, **(caption_keys or {}))
+    parts = input_parts(caption_file, image_root, part_size, caption_keys, image_exts)
     summary = I2ESummary()
     steps = ('candidates', 'min_score', 'margin', 'top_k')
     summary.after_step = {s: 0 for s in steps}
     kept_rows, seen = [], set()
-    for part in _read_or_score_parts(records, out_dir, part_size, progress, image_root=image_root,
-                                     recognizer=recognizer, entities=by_id, score_fn=score_fn, template=template):
+    for part in _read_or_score_parts(parts, out_dir, progress, recognizer=recognizer, entities=by_id,
+                                     score_fn=score_fn, template=template):
         summary.parts_skipped += int(part.get('skipped', False))
         for key, value in part['stats'].items():
             setattr(summary, key, getattr(summary, key) + value)
