@@ -119,3 +119,68 @@ def test_bitext_accuracy_in_both_directions():
     metric.process({}, [dict(side=s, pair=i, embedding=(src if s == 'src' else tgt)[i])
                         for s in ('tgt', 'src') for i in (2, 0, 1)])
     assert metric.compute_metrics(metric.results)['src2tgt'] == pytest.approx(100 / 3)
+
+
+def test_ccp_trains_under_tools_train_then_whitening_and_bitext_tools_use_the_checkpoint(tmp_path, monkeypatch,
+                                                                                         capsys):
+    """tools/train.py (3 iterations, Lee-similarity validation) -> tools/text/fit_whitening.py -> eval_bitext.py;
+    the printed accuracy equals the whitened embeddings' accuracy computed here, and the whitened covariance of the
+    fitting corpus is the identity."""
+    import json
+    import re
+    import runpy
+    import sys
+
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from conftest import REPO
+    from text_align.evaluation import bitext_accuracy
+    from text_align.registry import MODELS
+    model_path = write_tiny_bert(tmp_path / 'tb')
+    config = REPO / 'configs/text/ccp/ccp_minilm-l6_1xb32-100it_lee-windows.py'
+    corpus = tmp_path / 'corpus.txt'
+    corpus.write_text(''.join(' '.join(f'Sentence number {i} of document {d} is about topic {d * i % 7} and more.'
+                                       for i in range(5)) + '\n' for d in range(12)))
+    options = [f'model.encoder.model_path={model_path}', f'train_dataloader.collate_fn.model_path={model_path}',
+               f'val_dataloader.collate_fn.model_path={model_path}', 'val_dataloader.collate_fn.max_length=128',
+               'val_dataloader.dataset.indices=8', f'train_dataloader.dataset.ann_file={corpus}',
+               'train_dataloader.batch_size=8', 'model.bank_size=16', 'optim_wrapper.optimizer.lr=1e-3',
+               'train_cfg.max_iters=3', 'train_cfg.val_interval=3', 'param_scheduler.0.end=3',
+               'default_hooks.checkpoint.interval=3', 'default_hooks.logger.interval=1', 'log_processor.window_size=1']
+    work = tmp_path / 'work'
+    monkeypatch.setattr(sys, 'argv', ['train.py', str(config), '--work-dir', str(work), '--cfg-options'] + options)
+    runpy.run_path(str(REPO / 'tools/train.py'), run_name='__main__')
+    log = next(work.glob('*/*.log')).read_text()
+    assert len(re.findall(r'loss_contrastive: [0-9.]+', log)) == 3 and re.search(r'spearman', log, re.I), log[-1500:]
+    cfg_file = tmp_path / 'ccp_tiny.py'  # the config as trained, for the tools
+    cfg = Config.fromfile(str(config), lazy_import=False)
+    cfg.merge_from_dict({'model.encoder.model_path': model_path, 'model.bank_size': 16})
+    cfg.dump(str(cfg_file))
+    whitened = tmp_path / 'whitened.pth'
+    monkeypatch.setattr(sys, 'argv', ['fit_whitening.py', str(cfg_file), str(work / 'iter_3.pth'), str(whitened),
+                                      '--corpus', str(corpus), '--min-chars', '10'])
+    runpy.run_path(str(REPO / 'tools/text/fit_whitening.py'), run_name='__main__')
+    src, tgt = tmp_path / 'src.txt', tmp_path / 'tgt.txt'
+    pairs = [(f'the storm number {i} hit the coast', f'coast hit storm {i} the') for i in range(12)]
+    src.write_text(''.join(a + '\n' for a, _ in pairs))
+    tgt.write_text(''.join(b + '\n' for _, b in pairs))
+    capsys.readouterr()
+    monkeypatch.setattr(sys, 'argv', ['eval_bitext.py', str(src), str(tgt), '--config', str(cfg_file),
+                                      '--checkpoint', str(whitened)])
+    runpy.run_path(str(REPO / 'tools/text/eval_bitext.py'), run_name='__main__')
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    init_default_scope('text_align')
+    model = MODELS.build(cfg.model)
+    model.load_state_dict(torch.load(whitened, weights_only=False)['state_dict'])
+    model.eval()
+    with torch.no_grad():
+        emb = [model.whitening(torch.from_numpy(model.encoder.encode(t))) for t in ([a for a, _ in pairs],
+                                                                                    [b for _, b in pairs])]
+    assert printed == pytest.approx(bitext_accuracy(emb[0].numpy(), emb[1].numpy()))
+    from text_align.data import split_sentences
+    fitting = [s for line in corpus.read_text().splitlines() for s in split_sentences(line, 10)]
+    with torch.no_grad():
+        w = model.whitening(torch.from_numpy(model.encoder.encode(fitting))).double()
+    cov = (w - w.mean(0)).T @ (w - w.mean(0)) / w.shape[0]
+    assert torch.allclose(cov, torch.eye(cov.shape[0], dtype=cov.dtype), atol=1e-3)
