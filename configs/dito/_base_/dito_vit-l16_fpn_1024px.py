@@ -7,7 +7,7 @@ custom_imports = dict(imports=['dense_align'], allow_failed_imports=False)
 image_size = (1024, 1024)  # OUTPUT_SIZE
 embed_dim = 1024  # TEXT_DIM
 width = 1024
-pretrained = 'checkpoints/dito_vit-l16_pretrained.pth'  # tools/model_converters/dito_to_mmengine.py output
+pretrained = 'checkpoints/dito_vit-l16_pretrained.pth'  # dito_flax_to_mmengine.py output (partial, see README)
 vit_arch = dict(patch_size=16, width=width, layers=24, heads=16, output_dim=embed_dim, image_size=224)
 vit = dict(type='CLIPViT', arch=vit_arch, out_indices=(5, 11, 17, 23), pyramid=True,
            pyramid_norm_cfg=dict(type='GN', num_groups=1),
