@@ -30,6 +30,11 @@ demo-uclip: demo-dreamlip
 	OMP_NUM_THREADS=1 $(PY) tools/demo_uclip.py --data $(DEMO_DATA) --work-dir work_dirs/demo_uclip \
 		--clip-checkpoint work_dirs/demo_dreamlip/clip_seed0/iter_300.pth
 
+# MOFI: I2E labels from noisy alt-texts, CLIP vs MOFI recipes over 2 seeds (configs/mofi/README.md)
+.PHONY: demo-mofi
+demo-mofi: setup
+	OMP_NUM_THREADS=1 $(PY) tools/demo_mofi.py --work-dir work_dirs/demo_mofi
+
 # one pytest worker per core (pytest-xdist), one thread each: the tiny models gain nothing from intra-op threads
 test: setup
 	OMP_NUM_THREADS=1 $(PY) -m pytest tests -n auto
