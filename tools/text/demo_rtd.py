@@ -99,6 +99,8 @@ def main() -> None:
             print(f'{name}: {results[variant][seed]} ({time.time() - start:.0f} s)', flush=True)
             del runner
     cfg = Config.fromfile(CONFIGS['rtd+contrastive'])
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)  # the report states the settings the runs used
     lines = ['# RTD vs RTD + contrastive from a tiny randomly initialised BERT', '',
              f'Encoder: random BERT {TINY} (MiniLM vocabulary), not pretrained. Pre-training: '
              f'`{osp.relpath(CONFIGS["rtd"], ROOT)}` / `{osp.relpath(CONFIGS["rtd+contrastive"], ROOT)}` '

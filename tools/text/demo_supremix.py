@@ -89,13 +89,16 @@ def report(cfg: Config, args: argparse.Namespace, frozen: Dict[int, dict], train
              '| model | probe Spearman | probe Pearson | probe MAE | cosine Spearman |', '| --- | --- | --- | --- | --- |']
     keys = ('probe_spearman', 'probe_pearson', 'probe_mae', 'cosine_spearman')
     lines.append('| frozen | ' + ' | '.join(summary([frozen[f][k] for f in args.folds]) for k in keys) + ' |')
-    for method in args.methods:
-        per_fold = {k: [np.mean([trained[method, f, s][k] for s in args.seeds]) for f in args.folds] for k in keys}
-        lines.append(f'| {method} | ' + ' | '.join(summary(per_fold[k]) for k in keys) + ' |')
-    lines += ['', 'Per run (probe Spearman):', '']
+    for method in args.methods:  # over the folds with at least one finished run (all of them unless interrupted)
+        runs = {f: [trained[method, f, s] for s in args.seeds if (method, f, s) in trained] for f in args.folds}
+        per_fold = {k: [np.mean([r[k] for r in rs]) for rs in runs.values() if rs] for k in keys}
+        if per_fold[keys[0]]:
+            lines.append(f'| {method} | ' + ' | '.join(summary(per_fold[k]) for k in keys) + ' |')
+    lines += ['', 'Per run (probe Spearman; a run missing from the list did not finish):', '']
     for method in args.methods:
         lines.append(f'- {method}: ' + ', '.join(f'f{f}s{s} {trained[method, f, s]["probe_spearman"]:.2f}'
-                                                 for f in args.folds for s in args.seeds))
+                                                 for f in args.folds for s in args.seeds
+                                                 if (method, f, s) in trained))
     lines.append('- frozen: ' + ', '.join(f'f{f} {frozen[f]["probe_spearman"]:.2f}' for f in args.folds))
     lines += ['', f'Wall time: {seconds:.0f} s ({torch.get_num_threads()} torch threads).', '']
     return '\n'.join(lines)
@@ -110,6 +113,8 @@ def main() -> None:
     parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
     parser.add_argument('--work-dir', default='work_dirs/supremix_demo')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
+    parser.add_argument('--report-only', action='store_true',
+                        help='train nothing: report the runs an earlier (interrupted) demo saved, with --resume')
     parser.add_argument('--resume', action='store_true',
                         help='keep the scores of runs an interrupted demo finished (<work-dir>/<run>/scores.json)')
     args = parser.parse_args()
@@ -121,7 +126,17 @@ def main() -> None:
         parser.error('--folds: give at least 2 folds (the statistics are over folds)')
     documents, scores = lee_documents_and_scores()
     encoder = MODELS.build(cfg.model.encoder)
-    frozen = {f: held_out_scores(encoder, documents, scores, f, cfg) for f in args.folds}
+    frozen = {}
+    for fold in args.folds:
+        saved = osp.join(args.work_dir, f'frozen_fold{fold}.json')
+        if args.resume and osp.isfile(saved):
+            with open(saved, encoding='utf-8') as f:
+                frozen[fold] = json.load(f)
+            continue
+        frozen[fold] = held_out_scores(encoder, documents, scores, fold, cfg)
+        os.makedirs(args.work_dir, exist_ok=True)
+        with open(saved, 'w', encoding='utf-8') as f:
+            json.dump(frozen[fold], f)
     print(f'frozen: {frozen}', flush=True)
     del encoder
     trained = {}
@@ -139,6 +154,8 @@ def main() -> None:
                     with open(saved, encoding='utf-8') as f:
                         trained[method, fold, seed] = json.load(f)
                     print(f'{name}: {trained[method, fold, seed]} (kept from {saved})', flush=True)
+                    continue
+                if args.report_only:
                     continue
                 runner = Runner.from_cfg(run_cfg)
                 runner.train()
