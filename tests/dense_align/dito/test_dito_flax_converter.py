@@ -131,7 +131,8 @@ def test_box_head_matches_fc6_layout_normalized_classifier_and_delta_order():
     kernel = p['class-predict/kernel']
     released = 20 * h / np.linalg.norm(h, axis=1, keepdims=True) @ (kernel / np.linalg.norm(kernel, axis=0))
     with torch.no_grad():
-        ours = F.normalize(head.text_proj(torch.from_numpy(h)), dim=-1) @ F.normalize(torch.from_numpy(text), dim=-1).t()
+        ours = F.normalize(head.text_proj(torch.from_numpy(h)), dim=-1) \
+            @ F.normalize(torch.from_numpy(text), dim=-1).t()
         deltas = head.fc_reg(torch.from_numpy(h)).numpy()
     cosine = (released / np.linalg.norm(released, axis=1, keepdims=True)) @ (
         text / np.linalg.norm(text, axis=1, keepdims=True)).T
