@@ -46,3 +46,8 @@ demo-supremix: setup
 
 demo-rtd: setup
 	OMP_NUM_THREADS=1 $(PY) tools/text/demo_rtd.py --work-dir work_dirs/rtd_demo
+
+.PHONY: demo-bprop
+# B-PROP on the Lee corpus: sampled word sets, re-ranking with and without B-PROP pre-training (configs/text/bprop/README.md)
+demo-bprop: setup
+	OMP_NUM_THREADS=2 $(PY) tools/text/demo_bprop.py --work-dir work_dirs/bprop_demo
