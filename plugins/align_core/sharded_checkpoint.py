@@ -10,7 +10,6 @@ processes (the shards of the new run are cut from the full matrix).
 from typing import Dict, List, Optional
 
 import torch
-import torch.distributed as dist
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
@@ -18,8 +17,7 @@ from mmengine.registry import HOOKS
 from torch import nn
 
 from .distributed import rank_and_world_size
-from .sharded_classifier import ShardedClassifier
-from .uneven_gather import gather_row_counts
+from .sharded_classifier import ShardedClassifier, _gather_rows
 
 META_KEY = 'sharded_classifiers'
 
@@ -39,15 +37,7 @@ def gather_shards(shard: torch.Tensor) -> torch.Tensor:
     Returns:
         (sum R_r, ...) tensor; ``shard`` itself when not distributed.
     """
-    _, world = rank_and_world_size()
-    if world == 1:
-        return shard
-    counts = gather_row_counts(shard.shape[0], shard.device)
-    padded = shard.new_zeros((max(counts), ) + shard.shape[1:])
-    padded[:shard.shape[0]] = shard
-    parts = [torch.empty_like(padded) for _ in range(world)]
-    dist.all_gather(parts, padded.contiguous())
-    return torch.cat([part[:count] for part, count in zip(parts, counts)])
+    return shard if rank_and_world_size()[1] == 1 else _gather_rows(shard)
 
 
 def _optimizer_index(runner) -> Optional[Dict[int, int]]:
@@ -83,38 +73,81 @@ def _slice_full(tensor: torch.Tensor, head: ShardedClassifier, where: str, full:
 class ShardedClassifierCheckpointHook(Hook):
     """Save the full classifier of every :class:`ShardedClassifier`; load this process's shard of it.
 
-    ``before_save_checkpoint`` (run by every process) gathers the shards of the weight and bias and of their
-    per-row optimizer state into the checkpoint and records ``meta['sharded_classifiers']`` (classes and the
-    number of processes that wrote it); ``after_load_checkpoint`` (every process, before the model and optimizer
-    load) cuts ``[start, end)`` of this process out of them. Resuming on the same number of processes restores
-    every shard and its optimizer state exactly; another number of processes gets its shards cut from the same
-    full matrix. A checkpoint that holds one shard only (written without this hook) is an error naming the
-    parameter, unless one process holds all classes.
+    mmengine writes a checkpoint from rank 0 alone (``Runner.save_checkpoint`` is master-only), so the shards are
+    gathered earlier, by every process: in ``after_train_iter`` / ``after_train_epoch`` whenever the
+    ``CheckpointHook`` is about to save (this hook runs before it), the weight and bias shards and their per-row
+    optimizer state (e.g. Adam's moments) are all-gathered, and rank 0 puts them into the checkpoint in
+    ``before_save_checkpoint``, with ``meta['sharded_classifiers']`` (classes, number of processes).
+    ``after_load_checkpoint`` (every process, before the model and the optimizer load) cuts ``[start, end)`` of
+    this process out of them. Resuming on the same number of processes restores every shard and its optimizer state
+    exactly; another number of processes gets its shards cut from the same full matrix. A checkpoint that holds one
+    shard only is an error naming the parameter, unless one process holds all classes.
     """
 
-    priority = 'VERY_HIGH'  # slice before any other hook looks at the loaded state
+    priority = 'NORMAL'  # after the optimizer step, before CheckpointHook (VERY_LOW) saves
 
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Replace each shard in ``checkpoint`` by the full tensor (every process must call this)."""
+    def __init__(self) -> None:
+        self._pending: Dict[tuple, torch.Tensor] = {}
+
+    def _checkpoint_hook(self, runner):
+        from mmengine.hooks import CheckpointHook
+        return next((h for h in getattr(runner, 'hooks', []) if isinstance(h, CheckpointHook)), None)
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        """Gather the shards when the checkpoint hook saves after this iteration."""
+        ckpt = self._checkpoint_hook(runner)
+        if ckpt is not None and not ckpt.by_epoch and (
+                ckpt.every_n_train_iters(runner, ckpt.interval, getattr(ckpt, 'save_begin', 0))
+                or (ckpt.save_last and ckpt.is_last_train_iter(runner))):
+            self.gather(runner)
+
+    def after_train_epoch(self, runner) -> None:
+        """Gather the shards when the checkpoint hook saves after this epoch."""
+        ckpt = self._checkpoint_hook(runner)
+        if ckpt is not None and ckpt.by_epoch and (
+                ckpt.every_n_epochs(runner, ckpt.interval, getattr(ckpt, 'save_begin', 0))
+                or (ckpt.save_last and ckpt.is_last_train_epoch(runner))):
+            self.gather(runner)
+
+    def gather(self, runner) -> None:
+        """All-gather every shard and its per-row optimizer state (every process must call this); rank 0 keeps
+        them for the next ``before_save_checkpoint``."""
         heads = sharded_classifiers(runner.model)
-        if not heads:
+        rank, world = rank_and_world_size()
+        if not heads or world == 1:
             return
-        _, world = rank_and_world_size()
         index = _optimizer_index(runner)
-        opt_state = checkpoint.get('optimizer', {}).get('state') if 'optimizer' in checkpoint else None
-        meta = checkpoint.setdefault('meta', {}).setdefault(META_KEY, {})
+        pending = {}
         for prefix, head in heads.items():
             for name in head.ddp_ignored_names:
                 param = getattr(head, name)
-                checkpoint['state_dict'][f'{prefix}.{name}'] = gather_shards(param.detach()).cpu()
-                if opt_state is None or index is None or id(param) not in index:
+                pending[('param', f'{prefix}.{name}')] = gather_shards(param.detach()).cpu()
+                if index is None or id(param) not in index:
                     continue
                 live = runner.optim_wrapper.optimizer.state.get(param, {})
-                entry = dict(opt_state.get(index[id(param)], {}))  # a copy: it may be the live state's dict
                 for key in _row_states(live, param.shape[0]):
-                    entry[key] = gather_shards(live[key].detach()).cpu()
-                if entry:
-                    opt_state[index[id(param)]] = entry
+                    pending[('optim', index[id(param)], key)] = gather_shards(live[key].detach()).cpu()
+        self._pending = pending if rank == 0 else {}
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Put the gathered shards into the checkpoint (rank 0; mmengine saves from there only)."""
+        heads = sharded_classifiers(runner.model)
+        if not heads:
+            return
+        world = rank_and_world_size()[1]
+        if world > 1 and not self._pending:
+            raise RuntimeError('ShardedClassifierCheckpointHook: a checkpoint is being saved without the shards '
+                               'gathered first (every process must call hook.gather(runner) before '
+                               'runner.save_checkpoint; CheckpointHook saves are handled)')
+        opt_state = checkpoint['optimizer'].get('state') if isinstance(checkpoint.get('optimizer'), dict) else None
+        for key, full in self._pending.items():
+            if key[0] == 'param':
+                checkpoint['state_dict'][key[1]] = full
+            elif opt_state is not None and key[1] in opt_state:
+                opt_state[key[1]] = dict(opt_state[key[1]], **{key[2]: full})  # a copy: it may be the live dict
+        self._pending = {}
+        meta = checkpoint.setdefault('meta', {}).setdefault(META_KEY, {})
+        for prefix, head in heads.items():
             meta[prefix] = dict(num_classes=head.num_classes, world_size=world)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:

@@ -27,6 +27,16 @@ class _ScaleGrad(torch.autograd.Function):
         return grad * ctx.scale, None
 
 
+def _gather_rows(shard: torch.Tensor) -> torch.Tensor:
+    """Row shards of every process (row counts may differ) concatenated in rank order."""
+    counts = gather_row_counts(shard.shape[0], shard.device)
+    padded = shard.new_zeros((max(counts), ) + shard.shape[1:])
+    padded[:shard.shape[0]] = shard
+    parts = [torch.empty_like(padded) for _ in range(len(counts))]
+    dist.all_gather(parts, padded.contiguous())
+    return torch.cat([part[:count] for part, count in zip(parts, counts)])
+
+
 def gather_labels(labels: torch.Tensor) -> torch.Tensor:
     """(B_r, K_r) labels of every process, padded with -1 to a common width, concatenated in rank order."""
     rank, world = rank_and_world_size()
@@ -50,9 +60,11 @@ class ShardedClassifier(nn.Module):
     all-reduced (:func:`sharded_softmax_cross_entropy`), so the loss is the full-softmax loss of the whole batch.
 
     Under DDP the weight shard differs between processes: the owning model must keep it out of DDP (see
-    :attr:`ddp_ignored_names`); its gradient is exact without averaging. Checkpoints of a multi-process run hold
-    the whole classifier only with :class:`align_core.sharded_checkpoint.ShardedClassifierCheckpointHook`; loading
-    takes either this process's shard or the full ``(num_classes, dim)`` weight (this process's rows are kept). The backbone's gradient is averaged by DDP,
+    :attr:`ddp_ignored_names`); its gradient is exact without averaging. Under several processes
+    ``state_dict()`` holds a ``(num_classes, dim)`` weight with only this process's rows (NaN elsewhere);
+    :class:`align_core.sharded_checkpoint.ShardedClassifierCheckpointHook` writes checkpoints with every row and
+    the per-row optimizer state. Loading takes the full weight (this process's rows are kept) or this process's
+    shard. The backbone's gradient is averaged by DDP,
     so with ``ddp_average=True`` the features' gradient is multiplied by the number of processes first, and DDP's
     average is again the exact gradient.
 
@@ -130,6 +142,20 @@ class ShardedClassifier(nn.Module):
             column_ids, logits = all_columns, self.logits(all_features)
         return sharded_softmax_cross_entropy(logits, all_labels, column_ids)
 
+    def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
+        """Under several processes the state holds a ``(num_classes, ...)`` weight (and bias) with this process's
+        rows filled and NaN elsewhere, without any communication: mmengine broadcasts rank 0's state dict at the
+        start of training (which would otherwise write rank 0's shard into the others, or fail on uneven shards)
+        and saves checkpoints from rank 0 alone. :class:`ShardedClassifierCheckpointHook` fills in the other
+        processes' rows before a checkpoint is written; loading refuses rows that are still NaN."""
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        if rank_and_world_size()[1] > 1:
+            for name in self.ddp_ignored_names:
+                shard = getattr(self, name).detach()
+                full = shard.new_full((self.num_classes, ) + shard.shape[1:], float('nan'))
+                full[self.start:self.end] = shard
+                destination[prefix + name] = full
+
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs) -> None:
         """Accept the full ``(num_classes, ...)`` tensors (as :class:`ShardedClassifierCheckpointHook` writes them)
@@ -141,6 +167,11 @@ class ShardedClassifier(nn.Module):
             saved = state_dict[key].shape[0]
             if saved == self.num_classes:
                 state_dict[key] = state_dict[key][self.start:self.end]
+                if bool(torch.isnan(state_dict[key]).any()):
+                    error_msgs.append(f'{key}: rows [{self.start}, {self.end}) are missing (NaN) in the checkpoint: '
+                                      f'it was written by rank 0 of a multi-process run without '
+                                      f'ShardedClassifierCheckpointHook')
+                    return
             elif saved != rows:
                 error_msgs.append(f'{key}: the checkpoint holds {saved} rows, but this classifier has '
                                   f'{self.num_classes} classes (shard [{self.start}, {self.end}) here); a '

@@ -53,10 +53,12 @@ def _worker(rank: int, world: int, port: int, path: str, out: dict) -> None:
     net, wrapper, runner = _build(seed=rank)
     for step in range(3):
         net.step(wrapper, seed=10 * step + rank)
-    checkpoint = dict(meta={}, state_dict=weights_to_cpu(net.state_dict()),
-                      optimizer={k: v for k, v in wrapper.state_dict().items()})
-    hook.before_save_checkpoint(runner, checkpoint)
-    if rank == 0:
+    hook.gather(runner)  # every process, as after_train_iter does before CheckpointHook saves
+    if rank == 0:  # mmengine builds and writes the checkpoint on rank 0 only
+        checkpoint = dict(meta={}, state_dict=weights_to_cpu(net.state_dict()),
+                          optimizer={k: v for k, v in wrapper.state_dict().items()})
+        assert torch.isnan(checkpoint['state_dict']['head.weight'][6:]).all()  # rank 0 holds no other rows
+        hook.before_save_checkpoint(runner, checkpoint)
         torch.save(checkpoint, path)
     dist.barrier()
     before = _snapshot(net, wrapper)
@@ -98,6 +100,10 @@ def test_two_process_checkpoint_restores_every_shard_and_loads_on_one_process(tm
 
 
 def test_a_single_shard_checkpoint_is_refused_by_name():
+    nan_rows = Net(0).state_dict()
+    nan_rows['head.weight'][6:] = float('nan')  # rank 0's state dict of a 2-process run, saved without the hook
+    with pytest.raises(RuntimeError, match=r'rows \[0, 11\) are missing \(NaN\)'):
+        Net(1).load_state_dict(nan_rows)
     net, _, runner = _build(seed=0)
     shard = {k: v for k, v in net.state_dict().items()}
     shard['head.weight'] = shard['head.weight'][:6]  # what rank 0 alone wrote before the hook
