@@ -4,7 +4,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import pytest
 
@@ -93,6 +93,25 @@ def train_two_processes(config: Path, options: List[str], tmp_path: Path) -> Pat
                        '--cfg-options'] + options, env=env)
     assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-3000:])
     return work
+
+
+def equal_rank_states(work: Path) -> Dict[str, 'torch.Tensor']:
+    """Assert that both ranks of a :func:`train_two_processes` run ended with the same parameter names and
+    identical values.
+
+    Args:
+        work: the work dir :func:`train_two_processes` returned.
+
+    Returns:
+        Rank 0's final state (for the test's own checks, e.g. that training moved the weights).
+    """
+    import torch
+    rank0 = torch.load(work / 'rank0_of_2.pth', weights_only=True)
+    rank1 = torch.load(work / 'rank1_of_2.pth', weights_only=True)
+    assert rank0.keys() == rank1.keys(), sorted(set(rank0) ^ set(rank1))[:5]
+    for key in rank0:
+        assert torch.equal(rank0[key], rank1[key]), key
+    return rank0
 
 
 @pytest.fixture(autouse=True)
