@@ -100,3 +100,15 @@ def test_beir_evaluation_length_defaults_to_the_model_limit():
     assert eval_beir.build_encoder(args).max_length == 512  # BERT positions; the folder's training length is 256
     args.max_length = 300
     assert eval_beir.build_encoder(args).max_length == 300
+
+
+def test_text_methods_benchmark_times_every_method_against_infonce(tmp_path):
+    from tiny_bert import write_tiny_bert
+    model = write_tiny_bert(tmp_path / 'tiny_bert')
+    result = run_tool(['tools/analysis/benchmark_text_methods.py', '--model', model, '--texts', '10', '--reps', '1',
+                       '--max-length', '16', '--docs', '2', '--attention-length', '64'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if 'ratio' in line}
+    assert sorted(rows) == ['B-PROP', 'CCP', 'RTD+contr', 'SupReMix', 'SyCL-WS2']
+    for row in rows.values():  # method ms, InfoNCE ms, and their ratio as printed
+        assert abs(float(row[1]) / float(row[4]) - float(row[-1])) < 0.01 + 0.01 * float(row[-1])

@@ -22,7 +22,7 @@ def document_term_weights(documents: Sequence[str], model_path: str, max_length:
     Args:
         documents: texts (words are their whitespace tokens, lower-cased).
         model_path: a BERT-style model folder (``shipped:`` names as in ``TextEncoder``).
-        max_length: truncation (words past it get no weight).
+        max_length: truncation (words past it get no weight); capped at the model's position count.
         batch_size: documents per forward pass.
         cache_file: JSON file of results keyed by (model, max_length, text); read first, rewritten with new ones.
         progress: show a tqdm bar.
@@ -45,11 +45,12 @@ def document_term_weights(documents: Sequence[str], model_path: str, max_length:
         path = resolve_model_path(model_path)
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model = AutoModel.from_pretrained(path, local_files_only=True, attn_implementation='eager').eval()
+        length = min(max_length, getattr(model.config, 'max_position_embeddings', max_length))
         for start in tqdm(range(0, len(todo), batch_size), desc='B-PROP attention', unit='batch',
                           disable=not progress):
             chunk = todo[start:start + batch_size]
             words = [documents[i].split() for i in chunk]
-            batch = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length,
+            batch = tokenizer(words, is_split_into_words=True, truncation=True, max_length=length,
                               padding=True, return_tensors='pt')
             last = model(**batch, output_attentions=True).attentions[-1]  # (B, heads, T, T)
             cls_rows = last.mean(dim=1)[:, 0]  # (B, T)
