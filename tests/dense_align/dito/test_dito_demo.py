@@ -15,11 +15,12 @@ def load_demo():
     return module
 
 
-def test_base_only_annotations_drop_exactly_the_novel_boxes(tmp_path):
+def test_base_only_annotations_drop_exactly_the_novel_boxes(demo_root, tmp_path):
     demo = load_demo()
-    data = REPO / 'data/demo_shapes'
+    data = demo_root
     coco = json.loads((data / 'annotations/instances_train.json').read_text())
     novel = {c['id'] for c in coco['categories'] if c['name'] in demo.NOVEL}
+    assert len(novel) == 2 and any(a['category_id'] in novel for a in coco['annotations'])
     kept = json.loads(Path(demo.base_only_annotations(str(data), str(tmp_path))).read_text())['annotations']
     assert len(kept) == sum(a['category_id'] not in novel for a in coco['annotations'])
     assert not {a['category_id'] for a in kept} & novel
