@@ -52,8 +52,9 @@ def main() -> None:
     parser.add_argument('--clip-config', required=True, help='config of the CLIP model that scores candidates')
     parser.add_argument('--clip-checkpoint', default='', help='its weights')
     parser.add_argument('--recognizer', default='names', choices=['names', 'spacy'],
-                        help='names: normalised exact name/alias matcher; spacy: EntityRuler (needs spaCy)')
-    parser.add_argument('--spacy-pipeline', default=None, help='installed spaCy pipeline under the EntityRuler')
+                        help='names: normalised exact name/alias matcher; spacy: EntityRuler (needs spaCy: the optional extra)')
+    parser.add_argument('--spacy-pipeline', default=None, help='installed spaCy pipeline (name or folder) under the EntityRuler; its own entities are linked by '
+                        'normalised name (default: a blank English pipeline)')
     parser.add_argument('--min-score', type=float, default=None, help='absolute CLIP cosine threshold')
     parser.add_argument('--top-k', type=int, default=None, help='keep at most the k best candidates per image')
     parser.add_argument('--margin', type=float, default=None, help='keep candidates within this of the best')

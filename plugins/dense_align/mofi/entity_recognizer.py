@@ -1,5 +1,5 @@
 """Entity mentions in alt-text, linked to vocabulary ids: a plain normalised-name matcher, or spaCy's EntityRuler
-built from the same vocabulary (when spaCy is installed)."""
+built from the same vocabulary (spaCy: the ``optional`` extra)."""
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .entity_table import Entity, EntityId, check_entities, normalise_name
@@ -41,27 +41,50 @@ class NameMatcher:
 
 
 class SpacyEntityRuler:
-    """spaCy's ``EntityRuler`` with one phrase pattern per name and alias (``LOWER`` attribute: case-insensitive),
-    the entity id as the pattern id; on a blank English pipeline (offline) or on an installed pipeline, whose own
-    entities are then left out unless the ruler matched them.
+    """spaCy's ``EntityRuler`` with phrase patterns for every name and alias (``LOWER`` attribute: case-insensitive;
+    each also in its accent- and punctuation-folded form when that differs), the entity id as the pattern id, on a
+    blank English pipeline (offline) or on an installed pipeline. The ruler runs before the pipeline's ``ner``; the
+    pipeline's own entities that the ruler did not match are linked to ids by normalised-name lookup
+    (:func:`normalise_name`) and dropped when no name or alias matches.
+
+    Unlike :class:`NameMatcher`, spaCy matches token sequences: text with accents does not match an unaccented
+    name, and a name split by punctuation in the text (``EIFFEL-tower``) is not matched.
 
     Args:
-        entities: the vocabulary.
-        pipeline: name of an installed spaCy pipeline (e.g. ``'en_core_web_sm'``), or None for ``spacy.blank('en')``.
+        entities: the vocabulary (checked: unique ids, no name on two ids).
+        pipeline: name of (or path to) an installed spaCy pipeline (e.g. ``'en_core_web_sm'``), or None for
+            ``spacy.blank('en')``.
+
+    Raises:
+        ImportError: spaCy is not installed.
+        ValueError: ``pipeline`` is not an installed pipeline or a pipeline folder.
     """
 
     def __init__(self, entities: Sequence[Entity], pipeline: Optional[str] = None) -> None:
         try:
             import spacy
         except ImportError as err:
-            raise ImportError('SpacyEntityRuler needs spaCy (pip install spacy); use the "names" recogniser '
-                              'otherwise') from err
-        check_entities(entities)
-        self.nlp = spacy.load(pipeline) if pipeline else spacy.blank('en')
+            raise ImportError('SpacyEntityRuler needs spaCy (pip install spacy, or the "optional" extra); use the '
+                              '"names" recogniser otherwise') from err
+        self.names: Dict[str, EntityId] = check_entities(entities)
+        if pipeline:
+            try:
+                self.nlp = spacy.load(pipeline)
+            except OSError as err:
+                raise ValueError(f'spaCy pipeline {pipeline!r} (--spacy-pipeline) is neither an installed spaCy '
+                                 f'pipeline package nor a pipeline folder; install it (python -m spacy download '
+                                 f'{pipeline}) or leave it unset for a blank English pipeline') from err
+        else:
+            self.nlp = spacy.blank('en')
         before = 'ner' if 'ner' in self.nlp.pipe_names else None
-        ruler = self.nlp.add_pipe('entity_ruler', before=before, config=dict(phrase_matcher_attr='LOWER'))
-        ruler.add_patterns([dict(label='ENTITY', pattern=name, id=str(e.id))
-                            for e in entities for name in [e.name] + e.aliases])
+        ruler = self.nlp.add_pipe('entity_ruler', name='i2e_entity_ruler', before=before,
+                                  config=dict(phrase_matcher_attr='LOWER'))
+        patterns = []
+        for e in entities:
+            for name in [e.name] + list(e.aliases):
+                for form in dict.fromkeys([name, normalise_name(name)]):
+                    patterns.append(dict(label='ENTITY', pattern=form, id=str(e.id)))
+        ruler.add_patterns(patterns)
         self.ids = {str(e.id): e.id for e in entities}
 
     def __call__(self, text: str) -> List[Mention]:
@@ -69,10 +92,15 @@ class SpacyEntityRuler:
             text: an alt-text.
 
         Returns:
-            ``(entity id, mention text)`` per ruler match, in text order.
+            ``(entity id, mention text)`` per ruler match or linked pipeline entity, in text order.
         """
-        doc = self.nlp(text)
-        return [(self.ids[ent.ent_id_], ent.text) for ent in doc.ents if ent.ent_id_ in self.ids]
+        mentions = []
+        for ent in self.nlp(text).ents:
+            if ent.ent_id_ in self.ids:
+                mentions.append((self.ids[ent.ent_id_], ent.text))
+            elif normalise_name(ent.text) in self.names:
+                mentions.append((self.names[normalise_name(ent.text)], ent.text))
+        return mentions
 
 
 def build_recognizer(kind: str, entities: Sequence[Entity], pipeline: Optional[str] = None):
