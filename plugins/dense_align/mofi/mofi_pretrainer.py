@@ -11,6 +11,7 @@ from align_core import sharded_checkpoint  # noqa: F401  (registers ShardedClass
 from align_core.sharded_classifier import ShardedClassifier
 from ..imagetext.clip_pretrainer import CLIPPretrainer
 from ..registry import MODELS
+from .text_align_tower import TextAlignTower, is_text_align_config
 
 
 def pad_entity_labels(samples: Sequence[BaseDataElement], device: torch.device) -> torch.Tensor:
@@ -38,13 +39,16 @@ class MOFIPretrainer(CLIPPretrainer):
     ``sample_rate < 1`` scores only the batch's positives plus a random part of the other entities (PartialFC).
     Images with several entities get a target spread evenly over them. The contrastive head pairs each image with
     the text of one of its entities (``SampleEntityText``: name, plus description when present) through the CLIP
-    text tower, with CLIP's symmetric InfoNCE and learnable temperature.
+    text tower, or through a ``text_align`` sentence encoder when ``text_encoder`` is one (wrapped in
+    :class:`TextAlignTower`; it reads the texts themselves, so CLIP tokens from ``TokenizeCaption`` are ignored),
+    with CLIP's symmetric InfoNCE and learnable temperature.
 
     A head whose weight is 0 is not computed (the text tower then only serves zero-shot scores at prediction).
 
     Args:
         image_encoder: ``CLIPViT`` config with ``with_embeddings=True``.
-        text_encoder: ``CLIPTextTransformer`` config with the same ``output_dim``.
+        text_encoder: ``CLIPTextTransformer`` config with the same ``output_dim``, or a ``text_align`` encoder config
+            (``dict(type='text_align.TextEncoder', model_path=..., projection_dim=<image width>)``).
         num_entities: size of the entity vocabulary (classes of the classifier).
         loss_weights: ``dict(cls=..., con=...)``; the paper's weights are not stated.
         classifier: :class:`ShardedClassifier` options (``sample_rate``, ``normalize``, ``scale``, ``bias``).
@@ -57,7 +61,16 @@ class MOFIPretrainer(CLIPPretrainer):
                  **kwargs) -> None:
         if kwargs.get('accum_steps', 1) != 1:
             raise ValueError('MOFIPretrainer: feature-cached accumulation (accum_steps > 1) is not supported')
-        super().__init__(image_encoder, text_encoder, **kwargs)
+        if is_text_align_config(text_encoder):
+            text_encoder = dict(type='TextAlignTower', encoder=text_encoder)
+        try:
+            super().__init__(image_encoder, text_encoder, **kwargs)
+        except ValueError as err:
+            if 'joint space' in str(err) and text_encoder.get('type') == 'TextAlignTower':
+                raise ValueError(f'{err}: set projection_dim of the text_align encoder (model.text_encoder) to the '
+                                 f'image width') from err
+            raise
+        self.text_align = isinstance(self.text_encoder, TextAlignTower)
         weights = {**dict(cls=1.0, con=1.0), **(loss_weights or {})}
         unknown = set(weights) - {'cls', 'con'}
         if unknown or min(weights.values()) < 0 or max(weights.values()) <= 0:
@@ -69,6 +82,21 @@ class MOFIPretrainer(CLIPPretrainer):
         if self.entity_head is not None and rank_and_world_size()[1] > 1:
             # the shards differ between processes: DDP must neither broadcast nor average them
             self._ddp_params_and_buffers_to_ignore = [f'entity_head.{n}' for n in self.entity_head.ddp_ignored_names]
+
+    def encode_text(self, texts: Union[Sequence[str], torch.Tensor]) -> torch.Tensor:
+        """Texts (or CLIP token ids for the CLIP tower) -> (N, D) text embeddings (not normalised by us)."""
+        if self.text_align:
+            return self.text_encoder(texts)
+        return super().encode_text(texts)
+
+    def _caption_tokens(self, samples: Sequence[BaseDataElement]) -> Union[torch.Tensor, List[str]]:
+        """CLIP tower: (B, L) tokens of each sample's entity text; ``text_align`` encoder: the texts."""
+        if not self.text_align:
+            return super()._caption_tokens(samples)
+        if not all(isinstance(s.get('caption'), str) for s in samples):
+            raise KeyError('MOFIPretrainer: the text_align encoder needs each sample\'s "caption" string (put '
+                           'SampleEntityText in the training pipeline)')
+        return [s.caption for s in samples]
 
     def loss(self, inputs: torch.Tensor, data_samples: List[BaseDataElement]) -> Dict[str, torch.Tensor]:
         """Weighted classification and contrastive losses of a batch.
