@@ -59,6 +59,16 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
         fast_inference: the inference fast path (see :meth:`set_fast_inference`); ``tools/test.py`` turns it on.
         init_cfg: mmengine init config.
         pretrained: deprecated, as in mmseg/mmdet backbones: a path becomes a ``Pretrained`` ``init_cfg``.
+        class_token: prepend CLIP's class token (the released DITO ViT has none: ``False``; then ``global_embed``
+            is the mean of ``dense_embed``).
+        pre_norm: apply ``ln_pre`` to the embedded tokens (released DITO: ``False``, no ``ln_pre`` key).
+        ln_eps: epsilon of every LayerNorm (PyTorch/OpenAI 1e-5; the released Flax ViT 1e-6).
+        patch_bias: give ``conv1`` a bias (released DITO: ``True``).
+        norm_maps: pass the returned block maps through ``ln_post`` (released DITO feeds ``ln_post`` of its last
+            block to the pyramid).
+
+    The MLP activation may also be ``'gelu_tanh'`` (GELU's tanh approximation, ``jax.nn.gelu``'s default, used by
+    the released DITO ViT).
     """
 
     def __init__(self, arch: Union[str, dict] = 'ViT-B/16', out_indices: Optional[Sequence[int]] = None,
@@ -67,7 +77,8 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
                  global_attn_indexes: Sequence[int] = (), shifted_pass: bool = False,
                  shift_size: Optional[int] = None, frozen_stages: int = -1,
                  pos_interpolation: str = 'bicubic', fast_inference: bool = False, init_cfg: Optional[Union[dict, List[dict]]] = None,
-                 pretrained: Optional[str] = None) -> None:
+                 pretrained: Optional[str] = None, class_token: bool = True, pre_norm: bool = True,
+                 ln_eps: float = 1e-5, patch_bias: bool = False, norm_maps: bool = False) -> None:
         super().__init__(init_cfg=pretrained_to_init_cfg(pretrained, init_cfg, type(self).__name__))
         arch = self.arch = resolve_arch(arch, CLIP_VIT_ARCHS, 'CLIPViT')
         width, layers, patch = arch['width'], arch['layers'], arch['patch_size']
@@ -87,14 +98,24 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
         self.frozen_stages = frozen_stages
         self.with_embeddings = with_embeddings
         self.pos_interpolation = pos_interpolation
+        self.num_prefix = 1 if class_token else 0
+        self.norm_maps = norm_maps
         scale = width**-0.5
-        self.conv1 = nn.Conv2d(3, width, patch, stride=patch, bias=False)
-        self.class_embedding = nn.Parameter(scale * torch.randn(width))
-        self.positional_embedding = nn.Parameter(scale * torch.randn(self.grid**2 + 1, width))
-        self.ln_pre = nn.LayerNorm(width)
-        self.transformer = Transformer(width, layers, arch['heads'], act=act, drop_path_rate=drop_path_rate,
-                                       with_cp=with_cp)
-        self.ln_post = nn.LayerNorm(width)
+        self.conv1 = nn.Conv2d(3, width, patch, stride=patch, bias=patch_bias)
+        if class_token:
+            self.class_embedding = nn.Parameter(scale * torch.randn(width))
+        else:
+            self.register_parameter('class_embedding', None)
+        self.positional_embedding = nn.Parameter(scale * torch.randn(self.grid**2 + self.num_prefix, width))
+        self.ln_pre = nn.LayerNorm(width, eps=ln_eps) if pre_norm else nn.Identity()
+        self.transformer = Transformer(width, layers, arch['heads'], act='gelu' if act == 'gelu_tanh' else act,
+                                       drop_path_rate=drop_path_rate, with_cp=with_cp)
+        for module in self.transformer.modules():
+            if isinstance(module, nn.LayerNorm):
+                module.eps = ln_eps
+            elif isinstance(module, nn.GELU) and act == 'gelu_tanh':
+                module.approximate = 'tanh'
+        self.ln_post = nn.LayerNorm(width, eps=ln_eps)
         self.proj = nn.Parameter(scale * torch.randn(width, arch['output_dim']))
         self.pyramid = SimpleFeaturePyramid(width, patch, norm_cfg=pyramid_norm_cfg) if pyramid else None
         self.set_fast_inference(fast_inference)
@@ -130,25 +151,32 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
         return specs
 
     def _embed(self, patches: torch.Tensor) -> torch.Tensor:
-        """(B, H, W, C) patch grid -> (B, 1 + HW, C) tokens with class token, positions and ``ln_pre``."""
+        """(B, H, W, C) patch grid -> (B, P + HW, C) tokens with the class token (P = 1, if any), positions and
+        ``ln_pre``."""
         b, h, w, c = patches.shape
-        pos = resize_pos_embed(self.positional_embedding, 1, (self.grid, self.grid), (h, w), self.pos_interpolation)
-        cls = self.class_embedding.to(patches.dtype).expand(b, 1, c)
-        tokens = torch.cat([cls, patches.reshape(b, h * w, c)], dim=1) + pos.to(patches.dtype)
-        return self.ln_pre(tokens)
+        pos = resize_pos_embed(self.positional_embedding, self.num_prefix, (self.grid, self.grid), (h, w),
+                               self.pos_interpolation)
+        tokens = patches.reshape(b, h * w, c)
+        if self.class_embedding is not None:
+            tokens = torch.cat([self.class_embedding.to(patches.dtype).expand(b, 1, c), tokens], dim=1)
+        return self.ln_pre(tokens + pos.to(patches.dtype))
 
     def _windowed_block(self, index: int, tokens: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
-        """Run block ``index`` within windows; the class token joins every window and is averaged back."""
+        """Run block ``index`` within windows; the class token (if any) joins every window and is averaged back."""
         b, _, c = tokens.shape
-        windows, padded = window_partition(tokens[:, 1:].reshape(b, hw[0], hw[1], c), self.window_size)
+        p = self.num_prefix
+        windows, padded = window_partition(tokens[:, p:].reshape(b, hw[0], hw[1], c), self.window_size)
         per_image = windows.shape[0] // b
-        cls = tokens[:, :1].repeat_interleave(per_image, dim=0)
         mask = window_padding_mask(hw, self.window_size, b, tokens.device)
-        mask = torch.cat([mask.new_ones(mask.shape[:-1] + (1, )), mask], dim=-1)
-        out = self.transformer.run_block(index, torch.cat([cls, windows], dim=1), attn_mask=mask)
-        cls_out = out[:, :1].reshape(b, per_image, 1, c).mean(dim=1)
-        grid = window_merge(out[:, 1:], self.window_size, padded, hw)
-        return torch.cat([cls_out, grid.reshape(b, -1, c)], dim=1)
+        if p:
+            cls = tokens[:, :1].repeat_interleave(per_image, dim=0)
+            mask = torch.cat([mask.new_ones(mask.shape[:-1] + (1, )), mask], dim=-1)
+            windows = torch.cat([cls, windows], dim=1)
+        out = self.transformer.run_block(index, windows, attn_mask=mask)
+        grid = window_merge(out[:, p:], self.window_size, padded, hw).reshape(b, -1, c)
+        if not p:
+            return grid
+        return torch.cat([out[:, :1].reshape(b, per_image, 1, c).mean(dim=1), grid], dim=1)
 
     def _trunk(self, patches: torch.Tensor) -> List[torch.Tensor]:
         """Run all blocks on a (B, H, W, C) patch grid; return the tokens after each block in ``out_indices`` and
@@ -167,11 +195,12 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
         return outs
 
     def _roll_tokens(self, tokens: torch.Tensor, hw: Tuple[int, int], sign: int) -> torch.Tensor:
-        """Roll the patch tokens of (B, 1 + HW, C) by ``sign * (-shift, +shift)``; the class token stays."""
+        """Roll the patch tokens of (B, P + HW, C) by ``sign * (-shift, +shift)``; the class token stays."""
         b, _, c = tokens.shape
-        grid = tokens[:, 1:].reshape(b, hw[0], hw[1], c)
+        p = self.num_prefix
+        grid = tokens[:, p:].reshape(b, hw[0], hw[1], c)
         grid = torch.roll(grid, shifts=(-sign * self.shift_size, sign * self.shift_size), dims=(1, 2))
-        return torch.cat([tokens[:, :1], grid.reshape(b, -1, c)], dim=1)
+        return torch.cat([tokens[:, :p], grid.reshape(b, -1, c)], dim=1)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Args:
@@ -190,12 +219,14 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
         b, c = x.shape[0], self.arch['width']
         keep = sorted(set(self.out_indices) | {len(self.transformer.resblocks) - 1})
         by_index = dict(zip(keep, outs))
-        maps = [by_index[i][:, 1:].transpose(1, 2).reshape(b, c, hw[0], hw[1]) for i in self.out_indices]
+        p = self.num_prefix
+        maps = [(self.ln_post(by_index[i]) if self.norm_maps else by_index[i])[:, p:].transpose(1, 2)
+                .reshape(b, c, hw[0], hw[1]) for i in self.out_indices]
         results = list(self.pyramid(maps) if self.pyramid is not None else maps)
         if self.with_embeddings:
             last = self.ln_post(by_index[keep[-1]]) @ self.proj
-            dense = last[:, 1:].transpose(1, 2).reshape(b, -1, hw[0], hw[1])
-            results += [last[:, 0], dense]
+            dense = last[:, p:].transpose(1, 2).reshape(b, -1, hw[0], hw[1])
+            results += [last[:, 0] if p else last.mean(dim=1), dense]
         return tuple(results)
 
     def _freeze_stages(self) -> None:
@@ -203,7 +234,8 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
             return
         frozen: List[nn.Module] = [self.conv1, self.ln_pre]
         frozen += list(self.transformer.resblocks[:self.frozen_stages])
-        self.class_embedding.requires_grad = False
+        if self.class_embedding is not None:
+            self.class_embedding.requires_grad = False
         self.positional_embedding.requires_grad = False
         for module in frozen:
             module.eval()
