@@ -15,10 +15,11 @@ from torch import nn
 from ..evaluation.whitening import Whitening
 from ..losses.language_bank import LanguageMemoryBank, language_infonce
 from ..registry import MODELS
+from .embedding_modes import EmbeddingModes
 
 
 @MODELS.register_module()
-class CCP(BaseModel):
+class CCP(EmbeddingModes, BaseModel):
     """Context-prediction pre-training of a shared :class:`TextEncoder`.
 
     Args:
@@ -74,18 +75,7 @@ class CCP(BaseModel):
         """
         if mode == 'loss':
             return self.loss(inputs, data_samples)
-        if mode == 'predict' and 'sentence1' in inputs:  # STS pairs (e.g. LeeDocumentSimilarity)
-            first, second = (self.embed(inputs[c]) for c in ('sentence1', 'sentence2'))
-            for sample, value in zip(data_samples, F.cosine_similarity(first, second, dim=-1)):
-                sample['similarity'] = float(value)
-            return data_samples
-        if mode == 'predict':
-            for sample, embedding in zip(data_samples, self.embed(inputs['text'])):
-                sample['embedding'] = embedding.detach().cpu()
-            return data_samples
-        if mode == 'tensor':
-            return self.embed(next(iter(inputs.values())))
-        raise ValueError(f'CCP: unknown mode {mode!r}')
+        return self.embedding_modes(inputs, data_samples, mode)
 
     def loss(self, inputs: Dict[str, Dict[str, torch.Tensor]], data_samples: List[dict]) -> Dict[str, torch.Tensor]:
         """Symmetric same-language InfoNCE of the batch; the positives' normalised keys then enter the bank."""

@@ -9,10 +9,11 @@ from align_core.momentum import ema_update_
 from align_core.momentum_queue import FeatureQueue
 from ..losses import moco_infonce
 from ..registry import MODELS
+from .embedding_modes import EmbeddingModes
 
 
 @MODELS.register_module()
-class Contriever(BaseModel):
+class Contriever(EmbeddingModes, BaseModel):
     """Query encoder trained against a momentum key encoder and a queue of past keys.
 
     Args:
@@ -50,14 +51,8 @@ class Contriever(BaseModel):
         Returns:
             ``dict(loss_moco, queue_filled)`` or embeddings.
         """
-        if mode == 'tensor':
-            return self.encoder(**next(iter(inputs.values())))
-        if mode == 'predict':  # rows of a BEIRDataset: their embeddings, for RetrievalMetric
-            for sample, embedding in zip(data_samples, self.encoder(**inputs['text'])):
-                sample['embedding'] = embedding.detach().cpu()
-            return data_samples
         if mode != 'loss':
-            raise ValueError(f'Contriever: mode must be "loss", "predict" or "tensor", got {mode!r}')
+            return self.embedding_modes(inputs, data_samples, mode)
         queries = self.encoder(**inputs['query'])
         with torch.no_grad():
             ema_update_(self.key_encoder, self.encoder, self.momentum)

@@ -11,11 +11,12 @@ from torch import nn
 
 from ..losses.rtd import discriminator_loss, electra_mask, sample_replacements
 from ..registry import MODELS
+from .embedding_modes import EmbeddingModes
 from .rtd_generator import RTDGenerator, generator_size
 
 
 @MODELS.register_module()
-class RTDContrastive(BaseModel):
+class RTDContrastive(EmbeddingModes, BaseModel):
     """ELECTRA-style pre-training of any local transformers encoder (the discriminator, a :class:`TextEncoder`)
     with an optional sentence-level contrastive term.
 
@@ -88,14 +89,7 @@ class RTDContrastive(BaseModel):
             raise KeyError(f'RTDContrastive: inputs need a "text" column, got {sorted(inputs)}')
         if mode == 'loss':
             return self.loss(inputs['text'])
-        embeddings = self.encoder(**inputs['text'])
-        if mode == 'predict':
-            for sample, embedding in zip(data_samples, embeddings):
-                sample['embedding'] = embedding.detach().cpu()
-            return data_samples
-        if mode == 'tensor':
-            return embeddings
-        raise ValueError(f'RTDContrastive: unknown mode {mode!r}')
+        return self.embedding_modes(inputs, data_samples, mode)
 
     def discriminator_logits(self, tokens: Dict[str, torch.Tensor], input_ids: torch.Tensor) -> torch.Tensor:
         """(B, L) replaced-token logits of ``input_ids`` (the other tokenizer tensors from ``tokens``)."""

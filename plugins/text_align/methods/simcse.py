@@ -5,16 +5,16 @@ from functools import partial
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import nn
 
 from ..losses import grad_cache_backward
 from ..registry import MODELS
+from .embedding_modes import EmbeddingModes
 
 
 @MODELS.register_module()
-class SimCSE(BaseModel):
+class SimCSE(EmbeddingModes, BaseModel):
     """Contrastive fine-tuning of a :class:`TextEncoder` with in-batch negatives.
 
     Inputs come from ``tokenize_collate``: one text column (``text``) means unsupervised SimCSE (the column is
@@ -74,19 +74,7 @@ class SimCSE(BaseModel):
         """
         if mode == 'loss':
             return self.loss(inputs, data_samples)
-        if mode == 'predict' and 'text' in inputs:  # e.g. a BEIRDataset for RetrievalMetric
-            for sample, embedding in zip(data_samples, self.embed(inputs['text'])):
-                sample['embedding'] = embedding.detach().cpu()
-            return data_samples
-        if mode == 'predict':
-            first, second = (self.embed(inputs[c]) for c in ('sentence1', 'sentence2'))
-            similarities = F.cosine_similarity(first, second, dim=-1)
-            for sample, value in zip(data_samples, similarities):
-                sample['similarity'] = float(value)
-            return data_samples
-        if mode == 'tensor':
-            return self.embed(next(iter(inputs.values())))
-        raise ValueError(f'SimCSE: unknown mode {mode!r}')
+        return self.embedding_modes(inputs, data_samples, mode)
 
     @staticmethod
     def columns(inputs: Dict[str, Dict[str, torch.Tensor]]) -> Dict[str, Dict[str, torch.Tensor]]:

@@ -15,12 +15,13 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from ..registry import MODELS
+from .embedding_modes import EmbeddingModes
 
 GROUPS = ('labelled', 'unlabelled')
 
 
 @MODELS.register_module()
-class SPACE2(BaseModel):
+class SPACE2(EmbeddingModes, BaseModel):
     """SPACE-2 pre-training of a :class:`TextEncoder` (any local transformers encoder).
 
     Args:
@@ -118,12 +119,4 @@ class SPACE2(BaseModel):
         """
         if mode == 'loss':
             return self.loss(inputs, data_samples)
-        tokens = inputs['text'] if 'text' in inputs else next(iter(inputs.values()))
-        embeddings = self.encoder(**tokens)
-        if mode == 'tensor':
-            return embeddings
-        if mode == 'predict':
-            for sample, embedding in zip(data_samples, embeddings):
-                sample['embedding'] = embedding.detach().cpu()
-            return data_samples
-        raise ValueError(f'SPACE2: unknown mode {mode!r}')
+        return self.embedding_modes(inputs, data_samples, mode)

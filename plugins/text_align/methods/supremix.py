@@ -10,6 +10,7 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from ..registry import MODELS
+from .embedding_modes import EmbeddingModes
 
 OBJECTIVES = ('contrastive', 'mse')
 INPUT_MODES = ('single', 'document_pairs')
@@ -30,7 +31,7 @@ def pair_features(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class SupReMix(BaseModel):
+class SupReMix(EmbeddingModes, BaseModel):
     """Regression-aware fine-tuning of a :class:`TextEncoder`.
 
     Two layouts of the rows (``tokenize_collate`` with ``columns=('text',)``):
@@ -79,14 +80,7 @@ class SupReMix(BaseModel):
             raise KeyError(f'SupReMix: inputs need a "text" column, got {sorted(inputs)}')
         if mode == 'loss':
             return self.loss(inputs, data_samples)
-        embeddings = self.encoder(**inputs['text'])
-        if mode == 'predict':
-            for sample, embedding in zip(data_samples, embeddings):
-                sample['embedding'] = embedding.detach().cpu()
-            return data_samples
-        if mode == 'tensor':
-            return embeddings
-        raise ValueError(f'SupReMix: unknown mode {mode!r}')
+        return self.embedding_modes(inputs, data_samples, mode)
 
     def single_labels(self, data_samples: Optional[Sequence[dict]], device: torch.device) -> torch.Tensor:
         """The ``label_key`` of every row as a float tensor; a missing or non-numeric label names the row."""

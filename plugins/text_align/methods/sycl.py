@@ -6,10 +6,11 @@ import torch
 from mmengine.model import BaseModel
 
 from ..registry import MODELS
+from .embedding_modes import EmbeddingModes
 
 
 @MODELS.register_module()
-class SyCL(BaseModel):
+class SyCL(EmbeddingModes, BaseModel):
     """Bi-encoder on ``graded_list_collate`` batches.
 
     Scores are dot products of query and passage embeddings (trove's default similarity), every query against every
@@ -45,15 +46,7 @@ class SyCL(BaseModel):
         """
         if mode == 'loss':
             return self.loss(inputs)
-        if mode == 'predict':
-            if 'text' not in inputs:
-                raise KeyError(f'SyCL: predict needs a "text" column (e.g. a BEIRDataset); got {sorted(inputs)}')
-            for sample, embedding in zip(data_samples, self.encoder(**inputs['text'])):
-                sample['embedding'] = embedding.detach().cpu()
-            return data_samples
-        if mode == 'tensor':
-            return self.encoder(**next(iter(inputs.values())))
-        raise ValueError(f'SyCL: unknown mode {mode!r}')
+        return self.embedding_modes(inputs, data_samples, mode)
 
     def loss(self, inputs: dict) -> Dict[str, torch.Tensor]:
         """The list-wise (or binary InfoNCE) loss of a batch of graded lists."""
