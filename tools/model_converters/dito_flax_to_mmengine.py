@@ -12,9 +12,11 @@ then::
     python tools/model_converters/dito_flax_to_mmengine.py dito_large.npz checkpoints/dito_vit-l16.pth
 
 Detector files (``optimizer/target/{vision_model, frozen_vision_model, task_heads_0}``) and pre-trained files
-(``model_state/params/visual/...``) are recognised. The ViT(s) and the Fast R-CNN box head are converted; the
-pyramid, the RPN and the box head's LayerNorms have no counterpart in our detector and are listed, not converted.
-See configs/dito/README.md ("Released weights") for what the converted model does and does not reproduce.
+(``model_state/params/visual/...``) are recognised. The ViT(s), the SimpleFpnV2 pyramid, the RPN, the Fast R-CNN
+box head (convs, FCs and their LayerNorms) and the learned temperature are converted for
+``configs/dito/dito-faster-rcnn_vit-l16-released_simplefpn_eval-only_lvis-v1-ov.py``; ``--background-embed`` takes the
+background text embedding from the release's vocabulary ``.npy`` (row 0). See configs/dito/README.md ("Released
+weights") for what the converted model does and does not reproduce.
 """
 import argparse
 import json
@@ -46,12 +48,24 @@ def main() -> None:
                         help='text embedding width (default: the box head\'s class-predict width); equal to the ViT '
                              'width sets proj to the identity')
     parser.add_argument('--roi-size', type=int, default=7, help='RoIAlign output side of the box head (released 7)')
+    parser.add_argument('--clip-layout', action='store_true',
+                        help='convert the ViTs for a plain CLIP CLIPViT (class token, ln_pre; not equivalent)')
+    parser.add_argument('--background-embed', default='',
+                        help='.npy whose row 0 (or a (D,) array) is the background text embedding, e.g. the '
+                             'release\'s lvis_embed.npy / bg_empty_embed.npy')
     args = parser.parse_args()
+    background = None
+    if args.background_embed:
+        if not osp.isfile(args.background_embed):
+            sys.exit(f'error: no such file {args.background_embed}')
+        background = np.load(args.background_embed, allow_pickle=False)
+        background = background if background.ndim == 1 else background[0]
     flat = read_npz(args.src)
     text_dim = args.text_dim or next((int(v.shape[1]) for k, v in flat.items()
                                       if k.endswith('fastrcnn_head_fn/class-predict/kernel')), 0)
     try:
-        state, notes = convert_dito_flax(flat, source=args.src, text_dim=text_dim, roi_size=args.roi_size)
+        state, notes = convert_dito_flax(flat, source=args.src, text_dim=text_dim, roi_size=args.roi_size,
+                                         clip_layout=args.clip_layout, background=background)
     except (KeyError, ValueError) as err:
         sys.exit(f'error: {err}')
     save_state(state, args.dst, dict(dito_flax=notes, source=osp.basename(args.src)))

@@ -9,9 +9,12 @@ from .vocabulary import lvis_rare_names, split_vocabulary
 
 __all__ = ['PAIRINGS', 'fuse_vlm_scores', 'scores_for_softmax', 'lvis_rare_names', 'split_vocabulary']
 try:
+    from .centerness_rpn_head import DITOCenternessRPNHead
     from .detector import DITOFasterRCNN, DITOMaskRCNN
+    from .lrtb_coder import LRTBBoxCoder
     from .pretrainer import DITOPretrainer
     from .roi_head import DITORoIHead
+    from .simple_fpn_v2 import DITOSimpleFPN
     from .text_bbox_head import DITOTextBBoxHead
     from .vlm_scorer import FrozenVLMScorer
     from .vocabulary_hook import OpenVocabularyHook
@@ -19,4 +22,4 @@ except ImportError:  # pragma: no cover - mmdet (or mmcv ops) not installed
     pass
 else:
     __all__ += ['DITOFasterRCNN', 'DITOMaskRCNN', 'DITOPretrainer', 'DITORoIHead', 'DITOTextBBoxHead',
-                'FrozenVLMScorer', 'OpenVocabularyHook']
+                'FrozenVLMScorer', 'OpenVocabularyHook', 'DITOCenternessRPNHead', 'DITOSimpleFPN', 'LRTBBoxCoder']

@@ -8,10 +8,14 @@ ln_2, mlp/{c_fc,c_proj}}``, ``ln_post``), ``fvlm/modeling/heads.py`` (``Fastrcnn
 and ``fvlm/utils/checkpoint_utils.py`` (detector files: ``optimizer/target/{vision_model, frozen_vision_model,
 task_heads_0}``; pre-trained files: ``model_state/params/visual/{<ViT leaves>, feature_pyramid_fn,
 fastrcnn_head_fn}``). Keys are the Flax tree flattened with ``/`` (``flax.traverse_util.flatten_dict(tree,
-sep='/')``). What has no counterpart here is listed by :func:`convert_dito_flax` instead of being guessed; see
-configs/dito/README.md ("Released weights") for what is therefore not equivalent.
+sep='/')``). ``fvlm/modeling/fpn.py`` (``SimpleFpnV2``: auto-named ``ConvTranspose_k`` / ``Conv_k`` in creation
+order, LayerNorms ``simfpn-l{L}-ln-{d2,out-1,out-2}``) and ``heads.py`` ``RpnHead`` (``rpn``, ``rpn-1``, ``rpn-class``,
+``rpn-box`` shared over levels; per-level LayerNorms ``rpn-l{L}-bn[-i]`` inside ``SubRpnHead_k``) give the pyramid and
+RPN leaves. What has no counterpart here is listed by :func:`convert_dito_flax` instead of being guessed; see
+configs/dito/README.md ("Released weights") for what is and is not equivalent.
 """
-from typing import Dict, List, Mapping, Tuple
+import re
+from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 import torch
@@ -20,14 +24,7 @@ import torch
 ROOTS = ('optimizer/target/', 'model_state/params/visual/', 'params/visual/', 'params/')
 #: Sub-trees with no counterpart in our detector: reported, not converted.
 UNMAPPED_GROUPS = {
-    'feature_pyramid_fn/': 'SimpleFpnV2 (per-level deconv/max-pool, 1x1 + LN, 3x3 + LN, no top-down path) differs '
-                           'from our CLIPViT pyramid + mmdet FPN',
-    'region_proposal_head_fn/': 'centerness + l/r/t/b RPN with LayerNorm differs from mmdet\'s anchor RPNHead',
     'maskrcnn_head_fn/': 'mask head not converted (DITO gin: INCLUDE_MASK = False)',
-    'fastrcnn_head_fn/fc6_bn/': 'LayerNorm after fc6: our DITOTextBBoxHead has no norm after its FCs',
-    'fastrcnn_head_fn/fc7_bn/': 'LayerNorm after fc7: our DITOTextBBoxHead has no norm after its FCs',
-    'temperature': 'learnable classifier temperature (logits / (temperature_scale * t)); ours is fixed: set '
-                   'roi_head.bbox_head.temperature from meta["dito_flax"]["temperature"]',
 }
 #: ``NormalizedDense`` multiplies the L2-normalised input by this (``temperature=20.0`` default).
 NORMALIZED_DENSE_SCALE = 20.0
@@ -66,12 +63,14 @@ def _t(array: np.ndarray) -> torch.Tensor:
 
 
 def vit_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, source: str,
-              proj_dim: int = 0) -> Dict[str, torch.Tensor]:
+              proj_dim: int = 0, clip_layout: bool = False) -> Dict[str, torch.Tensor]:
     """Convert one released ``VisionTransformer`` into ``CLIPViT`` keys.
 
-    The patch-embedding bias (``conv1/bias``; our ``conv1`` has none) is added to every positional-embedding row,
-    which is exact: the released code adds the bias and the positions to the same tokens before anything else. The
-    class token and ``ln_pre`` (absent in the release) become a zero vector / unit scale and zero shift.
+    Released layout (default; for ``CLIPViT(class_token=False, pre_norm=False, patch_bias=True, ln_eps=1e-6,
+    act='gelu_tanh')``): ``conv1`` with its bias, the positions as stored. ``clip_layout`` targets a plain CLIP
+    ``CLIPViT`` instead: the patch bias is added to every positional row, a zero class row is prepended, the class
+    token and ``ln_pre`` become zero / identity (they still change the outputs: the class token joins attention and
+    ``ln_pre`` normalises, so this is not equivalent).
 
     Args:
         tree: the flattened tree below the root.
@@ -81,6 +80,7 @@ def vit_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, source
         source: file name for error messages.
         proj_dim: width of our ``proj``; equal to the ViT width gives the identity (the released top map is compared
             with the text embeddings directly after ``ln_post``); 0 leaves ``proj`` out.
+        clip_layout: target a ``CLIPViT`` with class token, ``ln_pre`` and a bias-free ``conv1``.
 
     Returns:
         Our state dict entries.
@@ -90,14 +90,15 @@ def vit_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, source
     width = kernel.shape[-1]
     out[f'{dst}conv1.weight'] = _t(kernel.transpose(3, 2, 0, 1))
     pos = _take(tree, f'{src}positional_embedding', used, source)  # (G*G, D)
-    bias = tree.get(f'{src}conv1/bias')
-    if bias is not None:
-        used.add(f'{src}conv1/bias')
-        pos = pos + bias[None]
-    out[f'{dst}positional_embedding'] = _t(np.concatenate([np.zeros((1, width), pos.dtype), pos], axis=0))
-    out[f'{dst}class_embedding'] = torch.zeros(width)
-    out[f'{dst}ln_pre.weight'] = torch.ones(width)
-    out[f'{dst}ln_pre.bias'] = torch.zeros(width)
+    bias = _take(tree, f'{src}conv1/bias', used, source)
+    if clip_layout:
+        out[f'{dst}positional_embedding'] = _t(np.concatenate([np.zeros((1, width), pos.dtype), pos + bias[None]]))
+        out[f'{dst}class_embedding'] = torch.zeros(width)
+        out[f'{dst}ln_pre.weight'] = torch.ones(width)
+        out[f'{dst}ln_pre.bias'] = torch.zeros(width)
+    else:
+        out[f'{dst}conv1.bias'] = _t(bias)
+        out[f'{dst}positional_embedding'] = _t(pos)
     blocks = sorted({int(k[len(src):].split('/')[1].split('.')[1]) for k in tree
                      if k.startswith(f'{src}transformer/resblocks.')})
     if not blocks:
@@ -123,14 +124,21 @@ def vit_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, source
     return out
 
 
+def _indexed(tree: Dict[str, np.ndarray], pattern: str) -> List[int]:
+    """Sorted integers ``i`` of the keys matching ``pattern`` (a regex with one group)."""
+    return sorted({int(m.group(1)) for k in tree for m in [re.fullmatch(pattern, k)] if m})
+
+
 def box_head_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, source: str,
                    roi_size: int = 7) -> Dict[str, torch.Tensor]:
-    """Convert the released ``FastrcnnHead`` (``num_fcs=2``, ``num_convs=0``) into ``DITOTextBBoxHead`` keys.
+    """Convert the released ``FastrcnnHead`` into ``DITOTextBBoxHead`` keys (any ``num_convs`` / ``num_fcs``; the
+    DITO gin with ``configs/model.gin``: 4 convs ``conv_i`` + LN ``conv_i_bn``, 1 FC ``fc6`` + LN ``fc6_bn``).
 
-    ``fc6`` reads RoI features flattened channels-last (y, x, c); mmdet flattens (c, y, x), so its rows are
-    permuted. ``class-predict`` (``NormalizedDense``: ``20 * x/|x| @ W/|W|_col + b``) becomes ``text_proj`` with
-    the column-normalised kernel times 20 (equal up to the input normalisation, exactly equal in the cosine
-    classifier when its bias is 0). ``box-predict`` (class-agnostic, (dy, dx, dh, dw)) becomes ``fc_reg`` in
+    Convs (3x3, HWIO) become ``shared_convs.i.conv``, their LayerNorms ``shared_conv_norms.i``; FCs ``fc{6+i}``
+    become ``shared_fcs.i``, LayerNorms ``fc{6+i}_bn`` ``shared_fc_norms.i``. The first FC reads RoI features
+    flattened channels-last (y, x, c); mmdet flattens (c, y, x), so its rows are permuted. ``class-predict``
+    (``NormalizedDense``: ``20 * x/|x| @ W/|W|_col + b``) becomes ``text_proj`` with the column-normalised kernel
+    times 20 (equal up to the input normalisation, exactly equal in the cosine classifier when its bias is 0). ``box-predict`` (class-agnostic, (dy, dx, dh, dw)) becomes ``fc_reg`` in
     mmdet's (dx, dy, dw, dh) order.
 
     Args:
@@ -145,16 +153,29 @@ def box_head_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, s
         Our state dict entries.
     """
     out: Dict[str, torch.Tensor] = {}
-    fc6 = _take(tree, f'{src}fc6/kernel', used, source)  # (S*S*C, F)
-    channels = fc6.shape[0] // (roi_size * roi_size)
-    if channels * roi_size * roi_size != fc6.shape[0]:
-        raise ValueError(f'{source}: {src}fc6/kernel has {fc6.shape[0]} inputs, not a multiple of '
-                         f'roi_size^2 = {roi_size ** 2}')
-    fc6 = fc6.reshape(roi_size, roi_size, channels, -1).transpose(2, 0, 1, 3).reshape(fc6.shape[0], -1)
-    out[f'{dst}shared_fcs.0.weight'] = _t(fc6.T)
-    out[f'{dst}shared_fcs.0.bias'] = _t(_take(tree, f'{src}fc6/bias', used, source))
-    out[f'{dst}shared_fcs.1.weight'] = _t(_take(tree, f'{src}fc7/kernel', used, source).T)
-    out[f'{dst}shared_fcs.1.bias'] = _t(_take(tree, f'{src}fc7/bias', used, source))
+    for i in _indexed(tree, re.escape(src) + r'conv_(\d+)/kernel'):
+        out[f'{dst}shared_convs.{i}.conv.weight'] = _t(
+            _take(tree, f'{src}conv_{i}/kernel', used, source).transpose(3, 2, 0, 1))
+        out[f'{dst}shared_convs.{i}.conv.bias'] = _t(_take(tree, f'{src}conv_{i}/bias', used, source))
+        out[f'{dst}shared_conv_norms.{i}.weight'] = _t(_take(tree, f'{src}conv_{i}_bn/scale', used, source))
+        out[f'{dst}shared_conv_norms.{i}.bias'] = _t(_take(tree, f'{src}conv_{i}_bn/bias', used, source))
+    fcs = _indexed(tree, re.escape(src) + r'fc(\d+)/kernel')
+    if not fcs or fcs[0] != 6:
+        raise KeyError(f'{source}: missing Flax leaf {src + "fc6/kernel"!r}')
+    for i, n in enumerate(fcs):
+        kernel = _take(tree, f'{src}fc{n}/kernel', used, source)  # (in, F)
+        if i == 0:
+            channels = kernel.shape[0] // (roi_size * roi_size)
+            if channels * roi_size * roi_size != kernel.shape[0]:
+                raise ValueError(f'{source}: {src}fc6/kernel has {kernel.shape[0]} inputs, not a multiple of '
+                                 f'roi_size^2 = {roi_size ** 2}')
+            kernel = kernel.reshape(roi_size, roi_size, channels, -1).transpose(2, 0, 1, 3).reshape(
+                kernel.shape[0], -1)
+        out[f'{dst}shared_fcs.{i}.weight'] = _t(kernel.T)
+        out[f'{dst}shared_fcs.{i}.bias'] = _t(_take(tree, f'{src}fc{n}/bias', used, source))
+        if f'{src}fc{n}_bn/scale' in tree:
+            out[f'{dst}shared_fc_norms.{i}.weight'] = _t(_take(tree, f'{src}fc{n}_bn/scale', used, source))
+            out[f'{dst}shared_fc_norms.{i}.bias'] = _t(_take(tree, f'{src}fc{n}_bn/bias', used, source))
     cls = _take(tree, f'{src}class-predict/kernel', used, source)  # (F, D)
     cls = NORMALIZED_DENSE_SCALE * cls / np.sqrt((cls * cls).sum(axis=0, keepdims=True) + 1e-12)
     out[f'{dst}text_proj.weight'] = _t(cls.T)
@@ -172,15 +193,112 @@ def box_head_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, s
     return out
 
 
+def _deconv(kernel: np.ndarray) -> torch.Tensor:
+    """Flax ``ConvTranspose`` kernel (kh, kw, in, out), ``transpose_kernel=False`` -> ``nn.ConvTranspose2d`` weight
+    (in, out, kh, kw). ``lax.conv_transpose`` correlates the stride-dilated input with the kernel as stored, PyTorch
+    scatters with it, so the taps are flipped in both spatial axes."""
+    return _t(kernel[::-1, ::-1].transpose(2, 3, 0, 1))
+
+
+def pyramid_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, source: str,
+                  in_level: int) -> Dict[str, torch.Tensor]:
+    """Convert the released ``SimpleFpnV2`` into :class:`DITOSimpleFPN` keys.
+
+    Its convs are auto-named in creation order (levels finest first; per level: the deconvs, then the 1x1 and 3x3
+    convs), so ``ConvTranspose_k`` / ``Conv_k`` are assigned by walking the levels found in the LayerNorm names.
+
+    Args:
+        tree: the flattened tree below the root.
+        src: prefix of the pyramid leaves (``'task_heads_0/feature_pyramid_fn/'`` or ``'feature_pyramid_fn/'``).
+        dst: prefix of our keys (``'neck.'``).
+        used: collects the consumed Flax keys.
+        source: file name for error messages.
+        in_level: level of the ViT map (log2 of the patch size).
+
+    Returns:
+        Our state dict entries.
+    """
+    out: Dict[str, torch.Tensor] = {}
+    levels = _indexed(tree, re.escape(src) + r'simfpn-l(\d+)-ln-out-1/scale')
+    if not levels:
+        raise KeyError(f'{source}: no {src}simfpn-l<L>-ln-out-1 leaves')
+    deconv = conv = 0
+    for index, level in enumerate(levels):
+        diff, o = in_level - level, f'{dst}levels.{index}.'
+        if diff >= 1:
+            out[f'{o}deconv1.weight'] = _deconv(_take(tree, f'{src}ConvTranspose_{deconv}/kernel', used, source))
+            deconv += 1
+        if diff == 2:
+            for n, leaf in (('weight', 'scale'), ('bias', 'bias')):
+                out[f'{o}deconv_norm.{n}'] = _t(_take(tree, f'{src}simfpn-l{level}-ln-d2/{leaf}', used, source))
+            out[f'{o}deconv2.weight'] = _deconv(_take(tree, f'{src}ConvTranspose_{deconv}/kernel', used, source))
+            deconv += 1
+        for name, norm in (('lateral', 'out-1'), ('output', 'out-2')):
+            out[f'{o}{name}.weight'] = _t(_take(tree, f'{src}Conv_{conv}/kernel', used, source).transpose(3, 2, 0, 1))
+            conv += 1
+            for n, leaf in (('weight', 'scale'), ('bias', 'bias')):
+                out[f'{o}{name}_norm.{n}'] = _t(_take(tree, f'{src}simfpn-l{level}-ln-{norm}/{leaf}', used, source))
+    return out
+
+
+def rpn_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, source: str) -> Dict[str, torch.Tensor]:
+    """Convert the released ``RpnHead`` (LayerNorm variant) into :class:`DITOCenternessRPNHead` keys.
+
+    ``rpn``, ``rpn-1``, ... (3x3, shared over levels) -> ``rpn_convs.i``; ``rpn-l{L}-bn[-i]`` (wherever they sit
+    below ``src``, e.g. ``SubRpnHead_k/``) -> ``rpn_norms.{L - min L}.i``; ``rpn-class`` -> ``rpn_cls``;
+    ``rpn-box`` (l, r, t, b) -> ``rpn_reg``.
+
+    Args:
+        tree: the flattened tree below the root.
+        src: prefix of the RPN leaves (``'task_heads_0/region_proposal_head_fn/'``).
+        dst: prefix of our keys (``'rpn_head.'``).
+        used: collects the consumed Flax keys.
+        source: file name for error messages.
+
+    Returns:
+        Our state dict entries.
+    """
+    out: Dict[str, torch.Tensor] = {}
+    convs = [0] + _indexed(tree, re.escape(src) + r'rpn-(\d+)/kernel')
+    for i in convs:
+        name = 'rpn' if i == 0 else f'rpn-{i}'
+        out[f'{dst}rpn_convs.{i}.weight'] = _t(_take(tree, f'{src}{name}/kernel', used, source).transpose(3, 2, 0, 1))
+        out[f'{dst}rpn_convs.{i}.bias'] = _t(_take(tree, f'{src}{name}/bias', used, source))
+    for ours, theirs in (('rpn_cls', 'rpn-class'), ('rpn_reg', 'rpn-box')):
+        out[f'{dst}{ours}.weight'] = _t(_take(tree, f'{src}{theirs}/kernel', used, source).transpose(3, 2, 0, 1))
+        out[f'{dst}{ours}.bias'] = _t(_take(tree, f'{src}{theirs}/bias', used, source))
+    norms = {}
+    for key in tree:
+        match = re.fullmatch(re.escape(src) + r'(?:.*/)?rpn-l(\d+)-bn(?:-(\d+))?/(scale|bias)', key)
+        if match:
+            norms[(int(match.group(1)), int(match.group(2) or 0), match.group(3))] = key
+    if not norms:
+        raise KeyError(f'{source}: no {src}.../rpn-l<L>-bn LayerNorm leaves (the BatchNorm RPN is not supported)')
+    min_level = min(level for level, _, _ in norms)
+    for (level, i, leaf), key in norms.items():
+        out[f'{dst}rpn_norms.{level - min_level}.{i}.{"weight" if leaf == "scale" else "bias"}'] = \
+            _t(_take(tree, key, used, source))
+    return out
+
+
 def convert_dito_flax(flat: Mapping[str, np.ndarray], source: str = 'checkpoint', text_dim: int = 0,
-                      roi_size: int = 7) -> Tuple[Dict[str, torch.Tensor], Dict[str, object]]:
+                      roi_size: int = 7, clip_layout: bool = False,
+                      background: Optional[np.ndarray] = None) -> Tuple[Dict[str, torch.Tensor], Dict[str, object]]:
     """Released DITO parameters (a detector or a pre-trained file) -> our ``DITOFasterRCNN`` state dict.
+
+    Converted: the ViT(s) (``backbone.``, ``vlm.backbone.``), ``SimpleFpnV2`` (``neck.``), the RPN (``rpn_head.``),
+    the box head (``roi_head.bbox_head.``) and ``temperature`` (``roi_head.bbox_head.temperature_factor``), for the
+    released layout of ``configs/dito/dito-faster-rcnn_vit-l16-released_simplefpn_eval-only_lvis-v1-ov.py``.
 
     Args:
         flat: the Flax tree flattened with ``/``.
         source: file name for error messages.
         text_dim: text embedding width; equal to the ViT width gives ``proj`` = identity (ViT-L/16: 1024).
         roi_size: RoIAlign output side of the box head.
+        clip_layout: convert the ViTs for a plain CLIP ``CLIPViT`` (class token, ``ln_pre``; not equivalent, see
+            :func:`vit_state`); the pyramid and RPN are then still converted.
+        background: a (D,) background text embedding for ``roi_head.bbox_head.background_embed`` (the release
+            keeps it in its vocabulary files, row 0, not in the checkpoint).
 
     Returns:
         (state dict, notes): notes hold ``kind`` ('detector' or 'pretrained'), ``root``, ``dropped_outside_root``,
@@ -196,14 +314,15 @@ def convert_dito_flax(flat: Mapping[str, np.ndarray], source: str = 'checkpoint'
     state: Dict[str, torch.Tensor] = {}
     if any(k.startswith('vision_model/') for k in tree):
         kind = 'detector'
-        state.update(vit_state(tree, 'vision_model/', 'backbone.', used, source, text_dim))
+        state.update(vit_state(tree, 'vision_model/', 'backbone.', used, source, text_dim, clip_layout))
         if any(k.startswith('frozen_vision_model/') for k in tree):
-            state.update(vit_state(tree, 'frozen_vision_model/', 'vlm.backbone.', used, source, text_dim))
+            state.update(vit_state(tree, 'frozen_vision_model/', 'vlm.backbone.', used, source, text_dim,
+                                   clip_layout))
         heads = 'task_heads_0/'
     elif 'conv1/kernel' in tree:
         kind = 'pretrained'  # the pre-trained ViT initialises both the detector's and the frozen one (gin filters)
-        state.update(vit_state(tree, '', 'backbone.', used, source, text_dim))
-        state.update(vit_state(tree, '', 'vlm.backbone.', set(), source, text_dim))
+        state.update(vit_state(tree, '', 'backbone.', used, source, text_dim, clip_layout))
+        state.update(vit_state(tree, '', 'vlm.backbone.', set(), source, text_dim, clip_layout))
         heads = ''
     else:
         raise KeyError(f'{source}: neither a DITO detector tree (vision_model/...) nor a pre-trained ViT tree '
@@ -211,6 +330,17 @@ def convert_dito_flax(flat: Mapping[str, np.ndarray], source: str = 'checkpoint'
     if any(k.startswith(f'{heads}fastrcnn_head_fn/') for k in tree):
         state.update(box_head_state(tree, f'{heads}fastrcnn_head_fn/', 'roi_head.bbox_head.', used, source,
                                     roi_size))
+    if any(k.startswith(f'{heads}feature_pyramid_fn/') for k in tree):
+        patch = int(tree['conv1/kernel' if kind == 'pretrained' else 'vision_model/conv1/kernel'].shape[0])
+        state.update(pyramid_state(tree, f'{heads}feature_pyramid_fn/', 'neck.', used, source,
+                                   int(round(np.log2(patch)))))
+    if any(k.startswith(f'{heads}region_proposal_head_fn/') for k in tree):
+        state.update(rpn_state(tree, f'{heads}region_proposal_head_fn/', 'rpn_head.', used, source))
+    if f'{heads}temperature' in tree:
+        used.add(f'{heads}temperature')
+        state['roi_head.bbox_head.temperature_factor'] = _t(np.asarray(tree[f'{heads}temperature']).reshape(1))
+    if background is not None:
+        state['roi_head.bbox_head.background_embed'] = _t(np.asarray(background).reshape(-1))
     unmapped: Dict[str, str] = {}
     rest: List[str] = []
     for key in sorted(set(tree) - used):

@@ -1,6 +1,8 @@
-"""Released DITO Flax trees -> our detector: layouts pinned against numpy implementations of the released modules
-(fvlm/modeling/clip_models.py VisionTransformer, heads.py FastrcnnHead, normalized_activation_layers.py), the key
-coverage of the tiny demo detector, and the converter CLI on a .npz written in the exported layout."""
+"""Released DITO Flax trees -> our detector: the plain-CLIP ViT layout (``clip_layout``) and the Fast R-CNN head's
+FC layout pinned against numpy implementations of the released modules (fvlm/modeling/clip_models.py
+VisionTransformer, heads.py FastrcnnHead, normalized_activation_layers.py), the key coverage of the tiny demo
+detector, and the converter CLI on a .npz written in the exported layout. The released layout of every module is
+pinned in test_dito_released_vit.py and test_dito_released_heads.py."""
 import runpy
 import sys
 from pathlib import Path
@@ -56,8 +58,7 @@ def detector_file(seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     flat = {**flax_vit(rng, 'vision_model/'), **flax_vit(rng, 'frozen_vision_model/'),
             **flax_head(rng, 'task_heads_0/fastrcnn_head_fn/'),
-            'task_heads_0/feature_pyramid_fn/Conv_0/kernel': np.ones((1, 1, WIDTH, 256), np.float32),
-            'task_heads_0/region_proposal_head_fn/rpn/kernel': np.ones((3, 3, 256, 256), np.float32),
+            'task_heads_0/maskrcnn_head_fn/mask-conv-l0/kernel': np.ones((3, 3, C, C), np.float32),
             'task_heads_0/temperature': np.array([0.37], np.float32)}
     flat = {f'optimizer/target/{k}': v for k, v in flat.items()}
     flat['optimizer/state/step'] = np.array(5)
@@ -93,7 +94,7 @@ def prefixed(state: dict, prefix: str) -> dict:
 
 def test_vit_block_and_patch_embedding_match_the_released_formulas():
     flat = detector_file()
-    state, _ = convert_dito_flax(flat)
+    state, _ = convert_dito_flax(flat, clip_layout=True)
     vit = CLIPViT('tiny', out_indices=(3, ), act='gelu').eval()
     missing, unexpected = vit.load_state_dict(prefixed(state, 'backbone.'), strict=False)
     assert (missing, unexpected) == (['proj'], [])  # tiny: width 64 != text 32, no identity projection
@@ -117,9 +118,11 @@ def test_vit_block_and_patch_embedding_match_the_released_formulas():
 def test_box_head_matches_fc6_layout_normalized_classifier_and_delta_order():
     flat = detector_file()
     state, _ = convert_dito_flax(flat)
-    head = DITOTextBBoxHead(text_dim=TEXT, in_channels=C, fc_out_channels=FC, roi_feat_size=7, num_classes=3)
+    head = DITOTextBBoxHead(text_dim=TEXT, in_channels=C, fc_out_channels=FC, roi_feat_size=7, num_classes=3,
+                            norm_eps=1e-6, learned_temperature=True)
     missing, unexpected = head.load_state_dict(prefixed(state, 'roi_head.bbox_head.'), strict=False)
     assert (missing, unexpected) == (['background_embed'], [])
+    assert head.temperature_factor.item() == pytest.approx(0.37)
     p = {k.split('fastrcnn_head_fn/')[1]: v for k, v in flat.items() if 'fastrcnn_head_fn/' in k}
     rois = np.random.default_rng(3).standard_normal((5, C, 7, 7)).astype(np.float32)
     with torch.no_grad():
@@ -142,18 +145,18 @@ def test_box_head_matches_fc6_layout_normalized_classifier_and_delta_order():
 
 
 def test_converted_detector_keys_exist_in_the_demo_detector_with_equal_shapes():
-    state, notes = convert_dito_flax(detector_file())
+    state, notes = convert_dito_flax(detector_file(), clip_layout=True)
     cfg = Config.fromfile(str(DETECTOR))
     cfg.model.update(class_names=cfg.metainfo.classes, novel_classes=cfg.metainfo.novel_classes)
     cfg.model.backbone.act = cfg.model.vlm.backbone.act = 'gelu'  # the released ViT's MLP activation
+    cfg.model.roi_head.bbox_head.update(norm_eps=1e-6, learned_temperature=True)  # fc6_bn / fc7_bn, temperature
     ours = MODELS.build(cfg.model).state_dict()
     assert {k: tuple(v.shape) for k, v in state.items()} == {k: tuple(ours[k].shape) for k in state}
     vit_keys = {k for k in ours if k.startswith(('backbone.', 'vlm.backbone.')) and 'pyramid' not in k
                 and not k.endswith('.proj')}
     assert vit_keys <= set(state)  # every ViT tensor but proj and the pyramid comes from the file
     assert notes['kind'] == 'detector' and notes['dropped_outside_root'] == 1
-    assert set(notes['unmapped']) == {'feature_pyramid_fn/', 'region_proposal_head_fn/', 'fastrcnn_head_fn/fc6_bn/',
-                                      'fastrcnn_head_fn/fc7_bn/', 'temperature'}
+    assert set(notes['unmapped']) == {'maskrcnn_head_fn/'}
     assert notes['temperature'] == pytest.approx(0.37)
 
 
@@ -164,6 +167,7 @@ def test_pretrained_tree_feeds_both_vits_and_identity_projection():
     flat['model_state/params/text/token_embedding/embedding'] = np.zeros((4, 8), np.float32)
     state, notes = convert_dito_flax(flat, text_dim=WIDTH)
     assert notes['kind'] == 'pretrained' and notes['dropped_outside_root'] == 1
+    assert torch.equal(state['backbone.conv1.bias'], torch.from_numpy(flat['model_state/params/visual/conv1/bias']))
     assert torch.equal(state['backbone.proj'], torch.eye(WIDTH))
     assert torch.equal(state['vlm.backbone.ln_post.bias'], state['backbone.ln_post.bias'])
 
