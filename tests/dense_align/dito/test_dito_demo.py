@@ -3,6 +3,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import torch
+from mmdet.registry import METRICS
 from mmengine.config import Config
 
 REPO = Path(__file__).resolve().parents[3]
@@ -54,3 +56,37 @@ def test_summary_is_mean_min_max_over_seeds_per_row():
     assert '| dito (image_box_mean) | 30.0 [20.0, 40.0] | 60.0 [50.0, 70.0] | 20.0 [10.0, 30.0] | 50.0 [40.0, 60.0] ' \
            '| 15.0 [10.0, 20.0] | - |' in table
     assert '| random | 0.0 [0.0, 0.0] | 30.0 [30.0, 30.0] | 0.0 [0.0, 0.0] | 20.0 [20.0, 20.0] | - | - |' in table
+
+
+def _gt_as_predictions(coco: dict, classes: list, relabel: dict) -> list:
+    """Every validation box as a detection of score 1, labelled by the config's class order (``relabel`` renames)."""
+    names = {c['id']: c['name'] for c in coco['categories']}
+    batches = []
+    for image in coco['images']:
+        anns = [a for a in coco['annotations'] if a['image_id'] == image['id']]
+        boxes = torch.tensor([[x, y, x + w, y + h] for x, y, w, h in (a['bbox'] for a in anns)]).reshape(-1, 4)
+        labels = torch.tensor([classes.index(relabel.get(names[a['category_id']], names[a['category_id']]))
+                               for a in anns], dtype=torch.long)
+        batches.append(dict(img_id=image['id'], ori_shape=(image['height'], image['width']),
+                            pred_instances=dict(bboxes=boxes, scores=torch.ones(len(anns)), labels=labels)))
+    return batches
+
+
+def test_demo_metric_path_scores_ground_truth_one_and_mislabelled_novel_zero(demo_root):
+    """The demo's evaluator with the detector config's class order: the validation boxes as predictions give base and
+    novel AP50 = 1; the same boxes with every novel object called 'red circle' give novel AP50 = 0 (and base < 1,
+    the extra red-circle detections being false positives)."""
+    demo = load_demo()
+    cfg = Config.fromfile(str(demo.DETECTOR))
+    ann = str(demo_root / 'annotations/instances_val.json')
+    coco = json.loads(Path(ann).read_text())
+    classes = list(cfg.metainfo['classes'])
+    results = {}
+    for name, relabel in (('perfect', {}), ('novel_as_red_circle', {n: 'red circle' for n in demo.NOVEL})):
+        metric = METRICS.build(dict(cfg.test_evaluator, ann_file=ann))
+        metric.dataset_meta = dict(cfg.metainfo)
+        metric.process({}, _gt_as_predictions(coco, classes, relabel))
+        results[name] = metric.evaluate(len(coco['images']))
+    assert results['perfect']['coco/base_ap50'] == 1.0 and results['perfect']['coco/novel_ap50'] == 1.0
+    assert results['novel_as_red_circle']['coco/novel_ap50'] == 0.0
+    assert results['novel_as_red_circle']['coco/base_ap50'] < 1.0
