@@ -20,7 +20,17 @@ def peak_memory(fn: Callable[[], None], device: str) -> Optional[int]:
     return torch.cuda.max_memory_allocated() - base
 
 
-def _timed(fn: Callable[[], None], device: str) -> float:
+def _timed(fn: Callable[[], None], device: str, clock: str = 'wall') -> float:
+    """Seconds of one call: wall-clock (CUDA work included), or with ``clock='cpu'`` the CPU time of this process
+    (``time.process_time``: all its threads, without the time other jobs of a shared machine hold the cores)."""
+    if clock == 'cpu':
+        if device == 'cuda':
+            raise ValueError("paired_timing: clock='cpu' measures CPU work only; use clock='wall' on a GPU")
+        start = time.process_time()
+        fn()
+        return time.process_time() - start
+    if clock != 'wall':
+        raise ValueError(f"paired_timing: clock must be 'wall' or 'cpu', got {clock!r}")
     if device == 'cuda':
         torch.cuda.synchronize()
     start = time.perf_counter()
@@ -51,7 +61,7 @@ def measure_pair(ours: Callable[[], None], ref: Callable[[], None], reps: int,
 
 
 def interleaved_times(fns: Dict[str, Callable[[], None]], reps: int, device: str = 'cpu',
-                      warmup: int = 1) -> Dict[str, List[float]]:
+                      warmup: int = 1, clock: str = 'wall') -> Dict[str, List[float]]:
     """Seconds of each call of every function: ``warmup`` untimed calls each, then ``reps`` rounds calling every
     function once, the order rotating per round, so that drift in machine load hits all alike.
 
@@ -60,6 +70,8 @@ def interleaved_times(fns: Dict[str, Callable[[], None]], reps: int, device: str
         reps: timed rounds.
         device: ``'cuda'`` synchronises around each call.
         warmup: untimed calls of each first.
+        clock: ``'wall'`` or ``'cpu'`` (process CPU time; on a shared CPU machine with a fixed thread count it
+            leaves out the time the process waits for a core, the main noise there).
 
     Returns:
         name -> ``reps`` seconds, in round order.
@@ -71,7 +83,7 @@ def interleaved_times(fns: Dict[str, Callable[[], None]], reps: int, device: str
     times: Dict[str, List[float]] = {name: [0.0] * reps for name in names}
     for r in range(reps):
         for name in names[r % len(names):] + names[:r % len(names)]:
-            times[name][r] = _timed(fns[name], device)
+            times[name][r] = _timed(fns[name], device, clock)
     return times
 
 

@@ -1,5 +1,6 @@
 """The CLIP image encoders' inference fast path: equal to the plain forward (and to open_clip) within 1e-5, BatchNorm
 folding against the hand formula, training forwards and gradients unchanged."""
+import importlib
 import types
 
 import pytest
@@ -12,6 +13,7 @@ from torch import nn
 from dense_align.clip import CLIPResNet, CLIPViT
 from dense_align.clip.fast_path import apply_test_fast_path, set_fast_inference
 from dense_align.clip.layers import can_fold, conv_bn, fold_conv_bn, fused_linear
+from dense_align.clip.layers.conv_bn import conv_bn_act
 
 TINY_RN = dict(layers=(1, 1, 1, 1), width=16, output_dim=32, image_size=64)
 TINY_VIT = dict(patch_size=8, width=64, layers=4, heads=2, output_dim=32, image_size=64)
@@ -145,6 +147,30 @@ def test_vit_training_forward_unchanged():
     assert torch.equal(plain, fast)  # the training forward takes the plain code path
     fast.sum().backward()
     assert model.transformer.resblocks[0].mlp.c_fc.weight.grad is not None
+
+
+@pytest.mark.parametrize('kernel,relu,with_residual', [(1, True, False), (1, True, True), (1, False, False),
+                                                       (3, True, False), (3, True, True)])
+def test_conv_bn_act_equals_formula_and_runs_pointwise_convs_as_gemm(monkeypatch, kernel, relu, with_residual):
+    torch.manual_seed(0)
+    conv, bn = nn.Conv2d(6, 10, kernel, padding=kernel // 2, bias=False), nn.BatchNorm2d(10)
+    randomise_norms(bn)
+    bn.eval()
+    x = torch.randn(2, 6, 7, 5).contiguous(memory_format=torch.channels_last)
+    residual = torch.randn(2, 10, 7, 5) if with_residual else None
+    gemm_calls = []
+    module = importlib.import_module('dense_align.clip.layers.conv_bn')
+    monkeypatch.setattr(module, 'fused_linear', lambda *a: gemm_calls.append(a[3]) or fused_linear(*a))
+    with torch.no_grad():
+        expected = bn(conv(x)) + (0 if residual is None else residual)
+        expected = expected.clamp_min(0) if relu else expected
+        out = conv_bn_act(x, conv, bn, fold=True, relu=relu, residual=residual)
+        assert close(out, expected) and out.is_contiguous(memory_format=torch.channels_last)
+        # 1x1: one GEMM on the channels-last view, ReLU fused into it unless a residual comes first
+        assert gemm_calls == ([] if kernel == 3 else ['relu' if relu and not with_residual else 'none'])
+        assert close(conv_bn_act(x, conv, bn, fold=False, relu=relu, residual=residual), expected)
+    with_grad = conv_bn_act(x, conv, bn, fold=True, relu=relu, residual=residual)  # training: the plain path
+    assert close(with_grad, expected) and with_grad.requires_grad and len(gemm_calls) <= 1
 
 
 def test_fused_linear_and_errors():

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .fused_linear import fused_linear
 from .pos_embed import resize_pos_embed
 
 
@@ -75,9 +76,13 @@ class DenseAttentionPool2d(nn.Module):
         def split(t: torch.Tensor) -> torch.Tensor:
             return t.view(b, t.shape[1], heads, -1).transpose(1, 2)
 
+        def project(layer: nn.Linear, t: torch.Tensor) -> torch.Tensor:  # oneDNN's GEMM without autograd on a CPU
+            return fused_linear(t, layer.weight, layer.bias)
+
         out = F.scaled_dot_product_attention(
-            split(self.q_proj(queries)), split(self.k_proj(tokens)), split(self.v_proj(tokens)))
-        out = self.c_proj(out.transpose(1, 2).reshape(b, queries.shape[1], c))
+            split(project(self.q_proj, queries)), split(project(self.k_proj, tokens)),
+            split(project(self.v_proj, tokens)))
+        out = project(self.c_proj, out.transpose(1, 2).reshape(b, queries.shape[1], c))
         global_embed = out[:, 0]
         if not dense:
             return global_embed, None

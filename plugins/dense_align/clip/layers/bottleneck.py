@@ -5,7 +5,7 @@ import torch
 from mmcv.cnn import build_norm_layer
 from torch import nn
 
-from .conv_bn import conv_bn
+from .conv_bn import conv_bn, conv_bn_act
 
 
 class AntiAliasBottleneck(nn.Module):
@@ -41,6 +41,14 @@ class AntiAliasBottleneck(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         fold = self.fold_bn
+        if fold and not torch.is_grad_enabled():  # fast path: folded norms, 1x1 convs as GEMMs, in-place add/ReLU
+            identity = x
+            if self.downsample is not None:
+                pool, conv, bn = self.downsample
+                identity = conv_bn_act(pool(x), conv, bn, fold, relu=False)
+            out = conv_bn_act(x, self.conv1, self.bn1, fold)
+            out = self.avgpool(conv_bn_act(out, self.conv2, self.bn2, fold))
+            return conv_bn_act(out, self.conv3, self.bn3, fold, residual=identity)
         if self.downsample is None:
             identity = x
         else:
