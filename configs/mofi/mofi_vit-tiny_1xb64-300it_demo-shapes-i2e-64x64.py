@@ -23,7 +23,7 @@ model = dict(
     data_preprocessor=dict(type='ImgDataPreprocessor', mean=[122.771, 116.746, 104.094],
                            std=[68.501, 66.632, 70.323], bgr_to_rgb=True))
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadEntityImage'),  # an image file, or a member of a tar shard (shard-sourced I2E labels)
     dict(type='SampleEntityText'),  # the text of one of the image's entities, at random
     dict(type='TokenizeCaption', context_length=context_length),
     dict(type='PackImageEntities'),

@@ -25,7 +25,7 @@ model = dict(
     data_preprocessor=dict(type='ImgDataPreprocessor', mean=[122.771, 116.746, 104.094],
                            std=[68.501, 66.632, 70.323], bgr_to_rgb=True))
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadEntityImage'),  # an image file, or a member of a tar shard (shard-sourced I2E labels)
     dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.9, 1.0), interpolation='bicubic'),  # not stated
     dict(type='SampleEntityText'),
     dict(type='TokenizeCaption', context_length=77),

@@ -3,10 +3,12 @@ pre-trainer with a sharded / sampled entity classifier plus a contrastive entity
 from ..evaluation import instance_retrieval  # noqa: F401  (registers InstanceRetrievalMetric)
 from .entity_dataset import EntityImageDataset
 from .entity_table import Entity, check_entities, entity_text, normalise_name, read_entity_table, write_entity_table
-from .entity_transforms import PackImageEntities, SampleEntityText
+from .entity_transforms import LoadEntityImage, PackImageEntities, SampleEntityText
 from .gpr1200_dataset import GPR1200Dataset
 from .linear_probe import LinearProbeAccuracy
 from .mofi_pretrainer import MOFIPretrainer
+from .text_align_tower import TextAlignTower
 
 __all__ = ['EntityImageDataset', 'Entity', 'check_entities', 'entity_text', 'normalise_name', 'read_entity_table',
-           'write_entity_table', 'GPR1200Dataset', 'LinearProbeAccuracy', 'PackImageEntities', 'SampleEntityText', 'MOFIPretrainer']
+           'write_entity_table', 'GPR1200Dataset', 'LinearProbeAccuracy', 'PackImageEntities', 'SampleEntityText', 'MOFIPretrainer',
+           'TextAlignTower', 'LoadEntityImage']

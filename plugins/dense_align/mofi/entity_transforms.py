@@ -1,10 +1,47 @@
-"""Pipeline steps of MOFI: pick the entity text of a training iteration, pack the image with its entity labels."""
+"""Pipeline steps of MOFI: load an entity-labelled image (a file or a tar shard member), pick the entity text of a
+training iteration, pack the image with its entity labels."""
 import random
+from typing import Optional
 
-from mmcv.transforms import BaseTransform
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform, LoadImageFromFile
 
 from ..imagetext.pack_inputs import PackImageCaption
 from ..registry import TRANSFORMS
+from .shard_images import read_member
+
+
+@TRANSFORMS.register_module()
+class LoadEntityImage(LoadImageFromFile):
+    """:class:`mmcv.transforms.LoadImageFromFile` that also reads images inside webdataset tar shards: a data info
+    with ``shard``, ``shard_offset`` and ``shard_size`` (``EntityImageDataset`` of shard-sourced I2E labels) is
+    decoded from those bytes, any other from ``img_path``. Same arguments and outputs (``img``, ``img_shape``,
+    ``ori_shape``)."""
+
+    def transform(self, results: dict) -> Optional[dict]:
+        """Args:
+            results: a data info.
+
+        Returns:
+            ``results`` with the decoded image (None for an undecodable image with ``ignore_empty``).
+        """
+        if 'shard' not in results:
+            return super().transform(results)
+        try:
+            data = read_member(results['shard'], results['shard_offset'], results['shard_size'])
+            img = mmcv.imfrombytes(data, flag=self.color_type, backend=self.imdecode_backend)
+            if img is None:
+                raise ValueError(f'LoadEntityImage: {results["img_path"]} does not decode as an image')
+        except Exception:
+            if self.ignore_empty:
+                return None
+            raise
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = results['ori_shape'] = img.shape[:2]
+        return results
 
 
 @TRANSFORMS.register_module()

@@ -115,7 +115,8 @@ def build_i2e(caption_file: Union[str, Sequence[str]], image_root: str, entities
             JSON, record lists, JSONL, CSV/TSV; parts of ``part_size`` images) or webdataset tar shards (a ``.tar``,
             a brace pattern, a ``.txt`` shard list or a list; one part per shard); all captions of an image are
             searched for mentions (see :mod:`.i2e_inputs`).
-        image_root: folder the caption file's image paths (or relative shard paths) are relative to.
+        image_root: folder the caption file's image paths (or relative shard paths) are relative to; labels name
+            images relative to it (shard members as ``<shard>.tar/<key>.<ext>``, see :func:`.i2e_inputs.shard_name`).
         entities: the vocabulary (ids and names; see :mod:`.entity_table`).
         recognizer: text -> ``[(entity id, mention)]`` (:func:`.entity_recognizer.build_recognizer`).
         score_fn: CLIP image-text scores of an image against texts.

@@ -16,6 +16,7 @@ from ..datasets.image_text.shard_list import expand_shards
 from ..datasets.image_text.shard_sample import CorruptSampleError, _captions
 
 _SHARD_PATTERN = re.compile(r'\.tar$|\{\d+\.\.\d+\}|::|\.txt$')
+_SCHEME = re.compile(r'^[a-zA-Z][a-zA-Z0-9+.-]*:')  # a remote shard (http:, s3:, pipe: ...)
 
 
 @dataclass
@@ -31,16 +32,18 @@ def is_shard_input(source: Union[str, Sequence[str]]) -> bool:
     return not isinstance(source, str) or bool(_SHARD_PATTERN.search(source))
 
 
-def shard_records(url: str, image_exts: Sequence[str]) -> Iterator[dict]:
+def shard_records(url: str, image_exts: Sequence[str], name: Optional[str] = None) -> Iterator[dict]:
     """The samples of one tar shard as I2E records; an unreadable sample gets ``error`` instead of ``content``.
 
     Args:
         url: the shard.
         image_exts: image extensions to look for, in order of preference.
+        name: the shard's name in ``file`` (default: ``url``).
 
     Yields:
-        ``dict(file='<shard>/<key>.<ext>', img_id=key, captions, content)`` or ``dict(file, img_id, error)``.
+        ``dict(file='<name>/<key>.<ext>', img_id=key, captions, content)`` or ``dict(file, img_id, error)``.
     """
+    name = name or url
     from webdataset.tariterators import tarfile_samples
     errors: List[str] = []
 
@@ -52,7 +55,7 @@ def shard_records(url: str, image_exts: Sequence[str]) -> Iterator[dict]:
         key = raw.get('__key__')
         where = f'{url}: sample {key!r}'
         ext = next((e for e in image_exts if e in raw), None)
-        file = f'{url}/{key}.{ext or "?"}'
+        file = f'{name}/{key}.{ext or "?"}'
         try:
             if ext is None:
                 raise CorruptSampleError(f'{where}: no image with an extension in {list(image_exts)}')
@@ -63,6 +66,16 @@ def shard_records(url: str, image_exts: Sequence[str]) -> Iterator[dict]:
         yield dict(file=file, img_id=key, captions=captions, content=raw[ext])
     for error in errors:
         yield dict(file=url, img_id=None, error=error)
+
+
+def shard_name(url: str, image_root: str) -> str:
+    """A shard's name in the labels: relative to ``image_root`` when it lies inside it (as the images of a caption
+    file are), else as given, so that ``EntityImageDataset`` with ``data_root=image_root`` finds it either way."""
+    if image_root and not _SCHEME.match(url):
+        rel = osp.relpath(osp.abspath(url), osp.abspath(image_root))
+        if rel != '..' and not rel.startswith('..' + osp.sep):
+            return rel
+    return url
 
 
 def input_parts(source: Union[str, Sequence[str]], image_root: str, part_size: int,
@@ -86,7 +99,7 @@ def input_parts(source: Union[str, Sequence[str]], image_root: str, part_size: i
     if part_size < 1:
         raise ValueError(f'I2E: part_size must be >= 1, got {part_size}')
     if is_shard_input(source):
-        return [InputPart(url, lambda url=url: shard_records(url, image_exts))
+        return [InputPart(url, lambda url=url: shard_records(url, image_exts, shard_name(url, image_root)))
                 for url in expand_shards(source, image_root)]
     records = read_caption_file(source, **(caption_keys or {}))
     for record in records:

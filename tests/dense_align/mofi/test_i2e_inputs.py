@@ -65,11 +65,11 @@ def test_shards_coco_json_and_csv_give_the_same_labels(tmp_path):
     assert (summary.pairs_read, summary.decode_failures, summary.images_with_mentions) == (7, 2, 4)
     assert summary.parts_skipped == 0 and summary.after_step['min_score'] == 4
     lines = [json.loads(line) for line in (out / 'labels.jsonl').read_text().splitlines()]
-    shard = str(tmp_path / 'shards')
+    # shards inside image_root are named relative to it, as a caption file's images are
     assert [(r['image'], r['key'], r['entity_ids'], r['labels']) for r in lines] == [
-        (f'{shard}/00000.tar/0000.png', '0000', ['Q1'], [0]),
-        (f'{shard}/00000.tar/0001.png', '0001', ['Q1', 'Q2'], [0, 1]),
-        (f'{shard}/00002.tar/good.png', 'good', ['Q1'], [0])]
+        ('shards/00000.tar/0000.png', '0000', ['Q1'], [0]),
+        ('shards/00000.tar/0001.png', '0001', ['Q1', 'Q2'], [0, 1]),
+        ('shards/00002.tar/good.png', 'good', ['Q1'], [0])]
     table = read_entity_table(str(out / 'entities.jsonl'))
     assert [(e.id, e.name, e.count) for e in table] == [('Q1', 'Eiffel Tower', 3), ('Q2', 'Paris', 1)]
     # restart: every shard is a finished part, nothing is read or scored again; a new cut-off applies
