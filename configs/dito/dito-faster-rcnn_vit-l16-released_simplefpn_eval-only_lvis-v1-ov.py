@@ -37,8 +37,10 @@ model = dict(
     roi_head=dict(
         type='DITORoIHead', base_vlm_weight=0.35, novel_vlm_weight=0.65, objectness_weight=3.0,
         vocabulary_embeddings=vocabulary,
-        bbox_roi_extractor=dict(roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0), out_channels=256,
-                                featmap_strides=[4, 8, 16, 32]),
+        # multilevel_crop_and_resize: one bilinear sample at each bin centre, pixel j at coordinate j; level rule
+        # floor(log2(sqrt(wh) / 224)) + 4 = mmdet's finest_scale 56
+        bbox_roi_extractor=dict(roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=1, aligned=False),
+                                out_channels=256, featmap_strides=[4, 8, 16, 32]),
         bbox_head=dict(_delete_=True, type='DITOTextBBoxHead', text_dim=text_dim, temperature=0.01,
                        learned_temperature=True, norm_eps=1e-6, num_shared_convs=4, num_shared_fcs=1,
                        in_channels=256, conv_out_channels=256, fc_out_channels=1024, roi_feat_size=7,

@@ -268,3 +268,30 @@ def region_text_logits(feats: np.ndarray, text: np.ndarray, temperature: float, 
     feats = feats / np.linalg.norm(feats, axis=-1, keepdims=True)
     text = text / np.linalg.norm(text, axis=-1, keepdims=True)
     return feats @ text.T / (scale * temperature)
+
+
+def multilevel_crop_and_resize(feats: Sequence[np.ndarray], boxes_xyxy: np.ndarray, output_size: int,
+                               min_level: int = MIN_LEVEL) -> np.ndarray:
+    """``spatial_transform_ops.multilevel_crop_and_resize`` for one image: level ``floor(log2(sqrt(hw) / 224)) + 4``
+    clamped to the pyramid, one bilinear sample per bin at its centre (``sample_offset`` 0.5) in feature coordinates
+    where pixel j sits at j, indices clamped to [0, size - 1]. feats: (h_l, w_l, C) per level; returns (R, S, S, C)."""
+    max_level = min_level + len(feats) - 1
+    out = []
+    for x1, y1, x2, y2 in boxes_xyxy:
+        level = int(np.floor(np.log(np.sqrt((y2 - y1) * (x2 - x1)) / 224.0) / np.log(2.0))) + 4
+        level = min(max_level, max(level, min_level))
+        f, s = feats[level - min_level], 2.0 ** level
+        h, w = f.shape[:2]
+        ys = y1 / s + (np.arange(output_size) + 0.5) * (y2 - y1) / s / output_size
+        xs = x1 / s + (np.arange(output_size) + 0.5) * (x2 - x1) / s / output_size
+
+        def taps(g: np.ndarray, size: int):
+            g0 = np.minimum(np.maximum(np.floor(g), 0), size - 1)
+            return g0.astype(int), np.minimum(g0 + 1, size - 1).astype(int), g - g0
+
+        y0, y1i, ly = taps(ys, h)
+        x0, x1i, lx = taps(xs, w)
+        crop = ((1 - ly)[:, None, None] * ((1 - lx)[None, :, None] * f[y0][:, x0] + lx[None, :, None] * f[y0][:, x1i])
+                + ly[:, None, None] * ((1 - lx)[None, :, None] * f[y1i][:, x0] + lx[None, :, None] * f[y1i][:, x1i]))
+        out.append(crop)
+    return np.stack(out)
