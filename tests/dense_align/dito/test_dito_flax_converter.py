@@ -200,3 +200,20 @@ def test_cli_reads_the_exported_npz_and_writes_state_and_notes(tmp_path, monkeyp
     monkeypatch.setattr(sys, 'argv', [str(script), str(tmp_path / 'bad.npz'), str(dst)])
     with pytest.raises(SystemExit, match='bad.npz is not a .npz'):
         runpy.run_path(str(script), run_name='__main__')
+
+
+def test_cli_background_embed_takes_row_0(tmp_path, monkeypatch):
+    src, dst = tmp_path / 'dito.npz', tmp_path / 'dito.pth'
+    np.savez(src, **detector_file())
+    vocab = np.arange(3 * TEXT, dtype=np.float32).reshape(3, TEXT)
+    np.save(tmp_path / 'vocab.npy', vocab)
+    script = REPO / 'tools/model_converters/dito_flax_to_mmengine.py'
+    monkeypatch.syspath_prepend(str(script.parent))
+    monkeypatch.setattr(sys, 'argv', [str(script), str(src), str(dst), '--background-embed',
+                                      str(tmp_path / 'vocab.npy')])
+    runpy.run_path(str(script), run_name='__main__')
+    saved = torch.load(dst, weights_only=True)['state_dict']
+    assert torch.equal(saved['roi_head.bbox_head.background_embed'], torch.from_numpy(vocab[0]))
+    monkeypatch.setattr(sys, 'argv', [str(script), str(src), str(dst), '--background-embed', 'missing.npy'])
+    with pytest.raises(SystemExit, match='no such file missing.npy'):
+        runpy.run_path(str(script), run_name='__main__')

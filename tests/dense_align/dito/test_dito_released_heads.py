@@ -142,3 +142,20 @@ def test_rpn_proposals_are_the_released_lrtb_decoding_and_sigmoid_scores(convert
     assert len(res) == sum(s * s for s in sizes)
     np.testing.assert_allclose(res.scores.numpy(), [e[0] for e in expected], rtol=0, atol=1e-6)
     np.testing.assert_allclose(res.bboxes.numpy(), np.stack([e[1] for e in expected]), rtol=0, atol=1e-4)
+
+
+def test_pretrained_file_feeds_the_pyramid_and_box_head():
+    """A pre-trained file (``model_state/params/visual``: the ViT leaves plus ``feature_pyramid_fn`` and
+    ``fastrcnn_head_fn``, the gin's clip_pretrained_filters) converts to the same neck / head keys."""
+    rng = np.random.default_rng(11)
+    tree = {**rel.vit_tree(rng), **{f'feature_pyramid_fn/{k}': v for k, v in rel.fpn_tree(rng).items()},
+            **{f'fastrcnn_head_fn/{k}': v for k, v in rel.box_head_tree(rng).items()}}
+    state, notes = convert_dito_flax({f'model_state/params/visual/{k}': v for k, v in tree.items()},
+                                     text_dim=rel.TEXT)
+    assert notes['kind'] == 'pretrained' and notes['unmapped'] == {}
+    neck = DITOSimpleFPN(rel.WIDTH, rel.FPN)
+    assert set(neck.state_dict()) == {k[len('neck.'):] for k in state if k.startswith('neck.')}
+    assert torch.equal(state['neck.levels.2.lateral.weight'],
+                       torch.from_numpy(tree['feature_pyramid_fn/Conv_4/kernel'].transpose(3, 2, 0, 1)))
+    assert 'roi_head.bbox_head.shared_conv_norms.3.weight' in state and not any(k.startswith('rpn_head.')
+                                                                                 for k in state)
