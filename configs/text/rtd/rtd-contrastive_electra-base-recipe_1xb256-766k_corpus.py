@@ -6,25 +6,18 @@
 # 512, weight decay 0.01, Adam eps 1e-6. The contrastive weight and temperature are our choices.
 # Set model_path to the local discriminator folder (any transformers encoder with a tokenizer that has [MASK]) and
 # corpus to a text file (one passage per line) or a .jsonl with "text".
-_base_ = '../_base_/text_runtime.py'
+_base_ = './_base_/rtd-contrastive_electra-objective.py'
 model_path = 'data/models/discriminator-base'
 corpus = 'data/pretraining/corpus.txt'
 max_length = 512
-model = dict(
-    type='RTDContrastive',
-    encoder=dict(type='TextEncoder', model_path=model_path, pooling='cls', normalize=False, max_length=max_length),
-    generator_width=1 / 3, generator_depth=1.0, mask_probability=0.15, mask_token_fraction=0.85,
-    sampling_temperature=1.0, generator_weight=1.0, discriminator_weight=50.0,
-    contrastive_weight=1.0, contrastive_loss=dict(type='InBatchInfoNCELoss', temperature=0.05))
+model = dict(encoder=dict(model_path=model_path, pooling='cls', max_length=max_length), generator_width=1 / 3)
 train_dataloader = dict(
     batch_size=256, num_workers=4, persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    collate_fn=dict(type='tokenize_collate', model_path=model_path, columns=('text', ), max_length=max_length),
-    dataset=dict(type='SentenceCorpus', ann_file=corpus))
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=2e-4, weight_decay=0.01, eps=1e-6),
-                     clip_grad=dict(max_norm=1.0))
+    collate_fn=dict(model_path=model_path, max_length=max_length),
+    dataset=dict(ann_file=corpus))
+optim_wrapper = dict(optimizer=dict(lr=2e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-4, end_factor=1.0, by_epoch=False, begin=0, end=10000),
     dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=False, begin=10000, end=766000)]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=766000)
+train_cfg = dict(max_iters=766000)
 default_hooks = dict(logger=dict(interval=100), checkpoint=dict(interval=10000))
