@@ -30,9 +30,11 @@ def prefixed(state: dict, prefix: str) -> dict:
     return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
 
 
-def test_converted_vits_equal_the_released_vision_transformer():
+def test_converted_vits_equal_the_released_vision_transformer(tmp_path):
     flat = rel.detector_tree()
-    state, _ = convert_dito_flax(flat, text_dim=rel.TEXT)
+    np.savez(tmp_path / 'released.npz', **flat)  # the exported layout the converter CLI reads
+    with np.load(tmp_path / 'released.npz', allow_pickle=False) as data:
+        state, _ = convert_dito_flax({k: data[k] for k in data.files}, text_dim=rel.TEXT)
     images = np.random.default_rng(3).standard_normal((2, 64, 64, 3))
     for prefix, ours_prefix, windows, shift in (
             ('optimizer/target/vision_model/', 'backbone.', rel.WINDOWS, rel.SHIFT),
