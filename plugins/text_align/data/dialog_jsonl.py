@@ -15,11 +15,11 @@ A turn is labelled when it has ``frame`` (a full tree, see :mod:`.dialog_tree`) 
 (or ``role``) defaults to alternating user / system from the first turn.
 """
 import json
-import os.path as osp
 import re
 from typing import Dict, List, Mapping, Optional, Tuple
 
 from .dialog_tree import Frame, clean_frame, frame_from_fields
+from .jsonl import jsonl_records
 
 LABEL_KEYS = ('domain', 'intent', 'slots')
 SPEAKERS = ('user', 'system')
@@ -112,28 +112,16 @@ def read_dialogs(path: str) -> List[Dict[str, object]]:
         One ``dict(dialog_id, turns=[parse_turn(...)])`` per line.
 
     Raises:
-        FileNotFoundError, ValueError: a missing file, invalid JSON, a missing ``turns`` key or a bad turn; the
-            message names the file, the line and the key.
+        FileNotFoundError, ValueError: a missing file, an empty file, invalid JSON, a missing ``turns`` key or a
+            bad turn; the message names the file, the line and the key.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'dialog file {path} does not exist')
     dialogs = []
-    with open(path, encoding='utf-8') as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f'{path}:{line_no}'
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f'{where}: not valid JSON ({err.msg})') from None
-            if not isinstance(record, Mapping) or not isinstance(record.get('turns'), list):
-                raise ValueError(f'{where}: a dialog needs a "turns" list, got keys '
-                                 f'{sorted(record) if isinstance(record, Mapping) else type(record).__name__}')
-            turns = [parse_turn(t, i, where) for i, t in enumerate(record['turns'])]
-            dialogs.append(dict(dialog_id=str(record.get('dialog_id', line_no)), turns=turns))
-    if not dialogs:
-        raise ValueError(f'dialog file {path} holds no dialog')
+    for where, line_no, record in jsonl_records(path, 'read_dialogs', 'dialog'):
+        if not isinstance(record, Mapping) or not isinstance(record.get('turns'), list):
+            raise ValueError(f'{where}: a dialog needs a "turns" list, got keys '
+                             f'{sorted(record) if isinstance(record, Mapping) else type(record).__name__}')
+        turns = [parse_turn(t, i, where) for i, t in enumerate(record['turns'])]
+        dialogs.append(dict(dialog_id=str(record.get('dialog_id', line_no)), turns=turns))
     return dialogs
 
 

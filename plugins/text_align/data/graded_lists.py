@@ -6,7 +6,6 @@ One line per query::
 
 (an optional ``"query_id"``). Grades must be integers among the declared ``levels`` (SyCL: 3/2/1/0).
 """
-import json
 import random
 from typing import List, Sequence, Tuple
 
@@ -14,6 +13,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from ..registry import DATASETS
+from .jsonl import jsonl_records
 from .shipped_corpora import resolve_data_path
 
 
@@ -32,42 +32,35 @@ def read_graded_lists(path: str, levels: Sequence[int] = (0, 1, 2, 3),
         ``dict(read, single_grade, too_few_passages)``.
 
     Raises:
+        FileNotFoundError: no such file.
         ValueError: a line is not JSON, lacks ``query``/``passages``, or has a grade outside ``levels`` (the file
-            and line number are named).
+            and line number are named); or the file has no non-blank line.
     """
     allowed = set(int(v) for v in levels)
     rows, counts = [], dict(read=0, single_grade=0, too_few_passages=0)
-    with open(path, encoding='utf-8') as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f'{path}:{number}'
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f'read_graded_lists: {where} is not a JSON object ({error})') from None
-            if not isinstance(record, dict) or not isinstance(record.get('query'), str) \
-                    or not isinstance(record.get('passages'), list):
-                raise ValueError(f'read_graded_lists: {where} needs "query" (a string) and "passages" (a list of '
-                                 '{"text", "grade"})')
-            texts, grades = [], []
-            for passage in record['passages']:
-                grade = passage.get('grade') if isinstance(passage, dict) else None
-                if isinstance(grade, bool) or not isinstance(grade, int) or grade not in allowed:
-                    raise ValueError(f'read_graded_lists: {where}: grade {grade!r} is not one of the declared levels '
-                                     f'{sorted(allowed)}')
-                if not isinstance(passage.get('text'), str):
-                    raise ValueError(f'read_graded_lists: {where}: a passage "text" must be a string')
-                texts.append(passage['text'])
-                grades.append(grade)
-            counts['read'] += 1
-            if len(texts) < min_passages:
-                counts['too_few_passages'] += 1
-            elif len(set(grades)) < 2:
-                counts['single_grade'] += 1
-            else:
-                rows.append(dict(query_id=str(record.get('query_id', number)), query=record['query'],
-                                 passages=texts, grades=grades))
+    for where, number, record in jsonl_records(path, 'read_graded_lists', 'graded list'):
+        if not isinstance(record, dict) or not isinstance(record.get('query'), str) \
+                or not isinstance(record.get('passages'), list):
+            raise ValueError(f'read_graded_lists: {where} needs "query" (a string) and "passages" (a list of '
+                             '{"text", "grade"})')
+        texts, grades = [], []
+        for passage in record['passages']:
+            grade = passage.get('grade') if isinstance(passage, dict) else None
+            if isinstance(grade, bool) or not isinstance(grade, int) or grade not in allowed:
+                raise ValueError(f'read_graded_lists: {where}: grade {grade!r} is not one of the declared levels '
+                                 f'{sorted(allowed)}')
+            if not isinstance(passage.get('text'), str):
+                raise ValueError(f'read_graded_lists: {where}: a passage "text" must be a string')
+            texts.append(passage['text'])
+            grades.append(grade)
+        counts['read'] += 1
+        if len(texts) < min_passages:
+            counts['too_few_passages'] += 1
+        elif len(set(grades)) < 2:
+            counts['single_grade'] += 1
+        else:
+            rows.append(dict(query_id=str(record.get('query_id', number)), query=record['query'],
+                             passages=texts, grades=grades))
     return rows, counts
 
 
