@@ -10,14 +10,9 @@ from mmengine.registry import init_default_scope
 
 from conftest import REPO, run_tool
 from text_align.registry import MODELS
-from tiny_bert import write_tiny_bert
+from tiny_bert import tiny_bert  # noqa: F401 (a pytest fixture)
 
 DOMAINS = ['COPD', 'CVD', 'CANCER']
-
-
-@pytest.fixture(scope='module')
-def tiny_bert(tmp_path_factory):
-    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert'))
 
 
 def build(path, **kwargs):

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tiny_bert import write_tiny_bert
+from tiny_bert import tiny_bert  # noqa: F401 (a pytest fixture)
 
 TEXTS = ['a cat sat on the mat', 'stock markets fell sharply today', 'the match ended in a draw']
 OTHER = ['a dog lay on the rug', 'shares dropped on monday', 'rain is expected tomorrow']
@@ -18,11 +18,6 @@ METHODS = dict(
     SupReMix=dict(),
     RTDContrastive=dict(),
 )
-
-
-@pytest.fixture(scope='module')
-def tiny_bert(tmp_path_factory):
-    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert'))
 
 
 def build(name: str, path: str):

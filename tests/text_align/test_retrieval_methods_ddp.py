@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from conftest import REPO, equal_rank_states, train_two_processes
-from tiny_bert import write_tiny_bert
+from tiny_bert import tiny_bert  # noqa: F401 (a pytest fixture)
 
 ITERS = 3
 CCP = REPO / 'configs/text/ccp/ccp_minilm-l6_1xb32-100it_lee-windows.py'
@@ -18,11 +18,6 @@ SYCL = REPO / 'configs/text/sycl/sycl-ws2_minilm-l6_1xb8-60it_lee-graded.py'
 COMMON = ['train_dataloader.num_workers=0', 'optim_wrapper.optimizer.lr=1e-3', f'train_cfg.max_iters={ITERS}',
           f'param_scheduler.0.end={ITERS}', f'default_hooks.checkpoint.interval={ITERS}',
           'default_hooks.logger.interval=1', 'log_processor.window_size=1']
-
-
-@pytest.fixture(scope='module')
-def tiny_bert(tmp_path_factory):
-    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert'))
 
 
 def _options(family: str, model: str, tmp_path, monkeypatch) -> tuple:

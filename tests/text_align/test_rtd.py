@@ -9,15 +9,10 @@ import torch
 import torch.nn.functional as F
 
 from conftest import REPO, equal_rank_states, train_two_processes
-from tiny_bert import write_tiny_bert
+from tiny_bert import tiny_bert  # noqa: F401 (a pytest fixture)
 
 CONFIG = REPO / 'configs/text/rtd/rtd-contrastive_tiny-bert_1xb32-200it_lee-background.py'
 CLS, SEP, PAD, MASK = 101, 102, 0, 103
-
-
-@pytest.fixture(scope='module')
-def tiny_bert(tmp_path_factory):
-    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert_rtd'))
 
 
 def _ids():

@@ -7,18 +7,13 @@ import pytest
 import torch
 
 from conftest import REPO, run_tool
-from tiny_bert import write_tiny_bert
+from tiny_bert import tiny_bert  # noqa: F401 (a pytest fixture)
 
 CONFIG = REPO / 'configs/text/simcse/simcse-unsup_minilm-l6_1xb32-150it_lee-news.py'
 
 
 def losses(log: str) -> list:
     return [float(v) for v in re.findall(r'loss_contrastive: ([0-9.]+)', log)]
-
-
-@pytest.fixture(scope='module')
-def tiny_bert(tmp_path_factory):
-    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert'))
 
 
 def common_options(model: str, iters: int) -> list:

@@ -9,14 +9,9 @@ import torch
 from conftest import REPO, equal_rank_states, run_tool, train_two_processes
 from text_align.data import DialogTurnDataset, dialog_collate, write_dialogs
 from text_align.data.dialog_demo_corpus import generate_dialogs
-from tiny_bert import write_tiny_bert
+from tiny_bert import tiny_bert  # noqa: F401 (a pytest fixture)
 
 CONFIG = REPO / 'configs/text/space2/space2_minilm-l6_1xb8+8-60it_demo-dialogs.py'
-
-
-@pytest.fixture(scope='module')
-def tiny_bert(tmp_path_factory):
-    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert'))
 
 
 @pytest.fixture(scope='module')

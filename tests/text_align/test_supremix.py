@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from conftest import REPO, equal_rank_states, train_two_processes
-from tiny_bert import write_tiny_bert
+from tiny_bert import tiny_bert  # noqa: F401 (a pytest fixture)
 
 CONFIG = REPO / 'configs/text/supremix/supremix_minilm-l6_1xb12-20it_lee-doc-regression.py'
 
@@ -161,11 +161,6 @@ def test_regression_probe_equals_sklearn_and_scipy():
     result = metric.compute_metrics(metric.results)
     assert math.isclose(result['spearman'], 100 * spearmanr(pooled, y)[0], rel_tol=1e-9)
     assert math.isclose(result['mae'], mean_absolute_error(y, pooled), rel_tol=1e-9)
-
-
-@pytest.fixture(scope='module')
-def tiny_bert(tmp_path_factory):
-    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert_supremix'))
 
 
 def test_supremix_trains_on_two_processes_in_sync(tiny_bert, tmp_path):

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from conftest import REPO
-from tiny_bert import write_tiny_bert
+from tiny_bert import tiny_bert  # noqa: F401 (a pytest fixture)
 
 BPROP = REPO / 'configs/text/bprop'
 RTD = REPO / 'configs/text/rtd'
@@ -12,11 +12,6 @@ MINILM = 'shipped:all-MiniLM-L6-v2'
 ROOT = 'data/bprop_lee/beir'
 OPTIM_2E5 = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=2e-5, weight_decay=0.01))
 DECAY_40 = [dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=False, begin=0, end=40)]
-
-
-@pytest.fixture(scope='module')
-def tiny_bert(tmp_path_factory):
-    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert'))
 
 
 def load(path):

@@ -10,18 +10,13 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from conftest import REPO, equal_rank_states, free_port, join_gloo_group, train_two_processes
-from tiny_bert import write_tiny_bert
+from tiny_bert import tiny_bert  # noqa: F401 (a pytest fixture)
 
 SIMCSE = REPO / 'configs/text/simcse/simcse-unsup_minilm-l6_1xb32-150it_lee-news.py'
 DEBCSE = REPO / 'configs/text/debcse/debcse-unsup_minilm-l6_1xb32-150it_lee-news.py'
 CONTRIEVER = REPO / 'configs/text/contriever/contriever_minilm-l6_1xb32-100it_lee-news.py'
 MOE = REPO / 'configs/text/moe/moe-mnr_minilm-l6_1xb16-200it_domain-pairs.py'
 ITERS = 3
-
-
-@pytest.fixture(scope='module')
-def tiny_bert(tmp_path_factory):
-    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert'))
 
 
 def _common(model: str) -> list:

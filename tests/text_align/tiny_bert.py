@@ -1,6 +1,11 @@
 """A tiny randomly initialised BERT saved as a local model folder (with MiniLM's tokenizer), for fast training
-tests whose loss starts high."""
+tests whose loss starts high.
+
+Test modules take the ``tiny_bert`` fixture with ``from tiny_bert import tiny_bert``: pytest registers an imported
+fixture for the importing module (a ``conftest.py`` in tests/text_align would clash with ``from conftest import``)."""
 from pathlib import Path
+
+import pytest
 
 from minilm import minilm_path
 
@@ -16,3 +21,9 @@ def write_tiny_bert(folder: Path) -> str:
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return str(folder)
+
+
+@pytest.fixture(scope='module')
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The folder of :func:`write_tiny_bert`, written once per test module that imports this fixture."""
+    return write_tiny_bert(tmp_path_factory.mktemp('tiny_bert'))
