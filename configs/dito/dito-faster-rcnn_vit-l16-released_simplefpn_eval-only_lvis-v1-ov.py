@@ -54,7 +54,8 @@ model = dict(
                       context_length=77),  # unused for scoring when vocabulary_embeddings is set
     templates=('a photo of a {}.', ),
     vlm=dict(backbone=dict(**released_vit, global_attn_indexes=(23, )), roi_size=14, box_scale=0.7,
-             temperature=0.01),  # roi_output_size 14, roi_scale_factor 0.7, clip_sim_temp 0.01
+             temperature=0.01, sampling_ratio=1, aligned=False),
+    # roi_output_size 14, roi_scale_factor 0.7, clip_sim_temp 0.01; crops sampled once per bin centre as released
     test_cfg=dict(
         # multilevel_propose_rois: 2000 per level before NMS, NMS 1.0 at test (obj_rpn_nms_threshold_test), 1000 kept
         rpn=dict(nms_pre=2000, max_per_img=1000, nms=dict(type='nms', iou_threshold=1.0), min_bbox_size=-1),

@@ -25,10 +25,13 @@ class FrozenVLMScorer(BaseModule):
         roi_size: RoIAlign output side (released: 14).
         box_scale: boxes scaled about their centres before pooling (released: 0.7).
         temperature: logits are cosine / temperature (released ``clip_sim_temp``: 0.01).
+        sampling_ratio: RoIAlign samples per bin side (0: adaptive). The released ``multilevel_crop_and_resize``
+            takes one bilinear sample at each bin centre: 1 with ``aligned=False``.
+        aligned: RoIAlign's half-pixel shift (``False`` as released, where feature pixel j sits at j).
     """
 
-    def __init__(self, backbone: dict, roi_size: int = 14, box_scale: float = 0.7,
-                 temperature: float = 0.01) -> None:
+    def __init__(self, backbone: dict, roi_size: int = 14, box_scale: float = 0.7, temperature: float = 0.01,
+                 sampling_ratio: int = 0, aligned: bool = True) -> None:
         super().__init__()  # a BaseModule, so that the detector's init_weights reaches the ViT's init_cfg
         backbone = dict(backbone, with_embeddings=True)
         self.backbone = MODELS.build(backbone)
@@ -36,6 +39,8 @@ class FrozenVLMScorer(BaseModule):
         self.roi_size = roi_size
         self.box_scale = box_scale
         self.temperature = temperature
+        self.sampling_ratio = sampling_ratio
+        self.aligned = aligned
 
     def train(self, mode: bool = True) -> 'FrozenVLMScorer':
         """Stays in eval mode."""
@@ -57,6 +62,7 @@ class FrozenVLMScorer(BaseModule):
             (N, K + 1) cosine / temperature logits.
         """
         stride = self.backbone.patch_size
-        pooled = roi_align(top_map, scale_rois(rois, self.box_scale), self.roi_size, 1.0 / stride, 0, 'avg', True)
+        pooled = roi_align(top_map, scale_rois(rois, self.box_scale), self.roi_size, 1.0 / stride,
+                           self.sampling_ratio, 'avg', self.aligned)
         region = pooled.mean(dim=(2, 3))
         return F.normalize(region, dim=-1) @ F.normalize(text.to(region.dtype), dim=-1).t() / self.temperature
