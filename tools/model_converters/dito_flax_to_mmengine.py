@@ -13,8 +13,9 @@ then::
 
 Detector files (``optimizer/target/{vision_model, frozen_vision_model, task_heads_0}``) and pre-trained files
 (``model_state/params/visual/...``) are recognised. The ViT(s), the SimpleFpnV2 pyramid, the RPN, the Fast R-CNN
-box head (convs, FCs and their LayerNorms) and the learned temperature are converted for
-``configs/dito/dito-faster-rcnn_vit-l16-released_simplefpn_eval-only_lvis-v1-ov.py``; ``--background-embed`` takes the
+box head (convs, FCs and their LayerNorms), the learned temperature and, if the file has one, the mask head are
+converted for ``configs/dito/dito-mask-rcnn_vit-l16-released_simplefpn_eval-only_lvis-v1-ov.py`` (``--no-mask-head``
+for the box-only ``dito-faster-rcnn_..._lvis-v1-ov.py``); ``--background-embed`` takes the
 background text embedding from the release's vocabulary ``.npy`` (row 0). See configs/dito/README.md ("Released
 weights") for what the converted model does and does not reproduce.
 """
@@ -53,6 +54,8 @@ def main() -> None:
     parser.add_argument('--background-embed', default='',
                         help='.npy whose row 0 (or a (D,) array) is the background text embedding, e.g. the '
                              'release\'s lvis_embed.npy / bg_empty_embed.npy')
+    parser.add_argument('--no-mask-head', action='store_true',
+                        help='leave maskrcnn_head_fn out (for the box-only released config)')
     args = parser.parse_args()
     background = None
     if args.background_embed:
@@ -65,7 +68,8 @@ def main() -> None:
                                       if k.endswith('fastrcnn_head_fn/class-predict/kernel')), 0)
     try:
         state, notes = convert_dito_flax(flat, source=args.src, text_dim=text_dim, roi_size=args.roi_size,
-                                         clip_layout=args.clip_layout, background=background)
+                                         clip_layout=args.clip_layout, background=background,
+                                         mask_head=not args.no_mask_head)
     except (KeyError, ValueError) as err:
         sys.exit(f'error: {err}')
     save_state(state, args.dst, dict(dito_flax=notes, source=osp.basename(args.src)))

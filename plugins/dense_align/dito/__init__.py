@@ -13,6 +13,7 @@ try:
     from .detector import DITOFasterRCNN, DITOMaskRCNN
     from .lrtb_coder import LRTBBoxCoder
     from .pretrainer import DITOPretrainer
+    from .released_mask_head import DITOMaskHead
     from .roi_head import DITORoIHead
     from .simple_fpn_v2 import DITOSimpleFPN
     from .text_bbox_head import DITOTextBBoxHead
@@ -22,4 +23,5 @@ except ImportError:  # pragma: no cover - mmdet (or mmcv ops) not installed
     pass
 else:
     __all__ += ['DITOFasterRCNN', 'DITOMaskRCNN', 'DITOPretrainer', 'DITORoIHead', 'DITOTextBBoxHead',
-                'FrozenVLMScorer', 'OpenVocabularyHook', 'DITOCenternessRPNHead', 'DITOSimpleFPN', 'LRTBBoxCoder']
+                'FrozenVLMScorer', 'OpenVocabularyHook', 'DITOCenternessRPNHead', 'DITOSimpleFPN', 'LRTBBoxCoder',
+                'DITOMaskHead']

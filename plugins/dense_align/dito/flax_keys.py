@@ -11,7 +11,8 @@ fastrcnn_head_fn}``). Keys are the Flax tree flattened with ``/`` (``flax.traver
 sep='/')``). ``fvlm/modeling/fpn.py`` (``SimpleFpnV2``: auto-named ``ConvTranspose_k`` / ``Conv_k`` in creation
 order, LayerNorms ``simfpn-l{L}-ln-{d2,out-1,out-2}``) and ``heads.py`` ``RpnHead`` (``rpn``, ``rpn-1``, ``rpn-class``,
 ``rpn-box`` shared over levels; per-level LayerNorms ``rpn-l{L}-bn[-i]`` inside ``SubRpnHead_k``) give the pyramid and
-RPN leaves. What has no counterpart here is listed by :func:`convert_dito_flax` instead of being guessed; see
+RPN leaves; ``heads.py`` ``MaskrcnnHead`` (``mask-conv-l{i}[-bn]``, ``conv5-mask[-bn]``, ``mask_fcn_logits``) the mask
+head. What has no counterpart here is listed by :func:`convert_dito_flax` instead of being guessed; see
 configs/dito/README.md ("Released weights") for what is and is not equivalent.
 """
 import re
@@ -24,7 +25,7 @@ import torch
 ROOTS = ('optimizer/target/', 'model_state/params/visual/', 'params/visual/', 'params/')
 #: Sub-trees with no counterpart in our detector: reported, not converted.
 UNMAPPED_GROUPS = {
-    'maskrcnn_head_fn/': 'mask head not converted (DITO gin: INCLUDE_MASK = False)',
+    'maskrcnn_head_fn/': 'mask head left out (mask_head=False, e.g. for the box-only config)',
 }
 #: ``NormalizedDense`` multiplies the L2-normalised input by this (``temperature=20.0`` default).
 NORMALIZED_DENSE_SCALE = 20.0
@@ -241,6 +242,53 @@ def pyramid_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, so
     return out
 
 
+def mask_head_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set,
+                    source: str) -> Dict[str, torch.Tensor]:
+    """Convert the released ``MaskrcnnHead`` (``use_batch_norm=False``; LVIS export) into :class:`DITOMaskHead` keys.
+
+    ``mask-conv-l{i}`` (3x3, HWIO) -> ``convs.i.conv``, LayerNorm ``mask-conv-l{i}-bn`` -> ``conv_norms.i``;
+    ``conv5-mask`` (Flax ``ConvTranspose`` 2x2 / 2, taps flipped as in :func:`_deconv`) -> ``upsample``,
+    ``conv5-mask-bn`` -> ``upsample_norm``; ``mask_fcn_logits`` (1x1) -> ``conv_logits``. Kernels are stored raw:
+    ``use_norm_activation`` normalises them at run time (``DITOMaskHead(normalized_convs=True)``); whether the
+    release used it, and LayerNorm rather than BatchNorm (same leaf names), comes from the gin, not the weights.
+
+    Args:
+        tree: the flattened tree below the root.
+        src: prefix of the mask head leaves (``'task_heads_0/maskrcnn_head_fn/'``).
+        dst: prefix of our keys (``'roi_head.mask_head.'``).
+        used: collects the consumed Flax keys.
+        source: file name for error messages.
+
+    Returns:
+        Our state dict entries.
+
+    Raises:
+        ValueError: ``mask_fcn_logits`` has more than one output (class-specific masks; the DITO gin's are
+            class-agnostic: ``MaskrcnnHead.num_classes = 1``).
+    """
+    out: Dict[str, torch.Tensor] = {}
+    convs = _indexed(tree, re.escape(src) + r'mask-conv-l(\d+)/kernel')
+    if not convs:
+        raise KeyError(f'{source}: no {src}mask-conv-l<i>/kernel leaves')
+    for i in convs:
+        out[f'{dst}convs.{i}.conv.weight'] = _t(
+            _take(tree, f'{src}mask-conv-l{i}/kernel', used, source).transpose(3, 2, 0, 1))
+        out[f'{dst}convs.{i}.conv.bias'] = _t(_take(tree, f'{src}mask-conv-l{i}/bias', used, source))
+        for n, leaf in (('weight', 'scale'), ('bias', 'bias')):
+            out[f'{dst}conv_norms.{i}.{n}'] = _t(_take(tree, f'{src}mask-conv-l{i}-bn/{leaf}', used, source))
+    out[f'{dst}upsample.weight'] = _deconv(_take(tree, f'{src}conv5-mask/kernel', used, source))
+    out[f'{dst}upsample.bias'] = _t(_take(tree, f'{src}conv5-mask/bias', used, source))
+    for n, leaf in (('weight', 'scale'), ('bias', 'bias')):
+        out[f'{dst}upsample_norm.{n}'] = _t(_take(tree, f'{src}conv5-mask-bn/{leaf}', used, source))
+    logits = _take(tree, f'{src}mask_fcn_logits/kernel', used, source)  # (1, 1, C, num_classes)
+    if logits.shape[-1] != 1:
+        raise ValueError(f'{source}: {src}mask_fcn_logits/kernel has {logits.shape[-1]} outputs; only '
+                         f'class-agnostic masks (1, the DITO gin) map onto DITOMaskHead(class_agnostic=True)')
+    out[f'{dst}conv_logits.weight'] = _t(logits.transpose(3, 2, 0, 1))
+    out[f'{dst}conv_logits.bias'] = _t(_take(tree, f'{src}mask_fcn_logits/bias', used, source))
+    return out
+
+
 def rpn_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, source: str) -> Dict[str, torch.Tensor]:
     """Convert the released ``RpnHead`` (LayerNorm variant) into :class:`DITOCenternessRPNHead` keys.
 
@@ -282,13 +330,14 @@ def rpn_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, source
 
 
 def convert_dito_flax(flat: Mapping[str, np.ndarray], source: str = 'checkpoint', text_dim: int = 0,
-                      roi_size: int = 7, clip_layout: bool = False,
-                      background: Optional[np.ndarray] = None) -> Tuple[Dict[str, torch.Tensor], Dict[str, object]]:
+                      roi_size: int = 7, clip_layout: bool = False, background: Optional[np.ndarray] = None,
+                      mask_head: bool = True) -> Tuple[Dict[str, torch.Tensor], Dict[str, object]]:
     """Released DITO parameters (a detector or a pre-trained file) -> our ``DITOFasterRCNN`` state dict.
 
     Converted: the ViT(s) (``backbone.``, ``vlm.backbone.``), ``SimpleFpnV2`` (``neck.``), the RPN (``rpn_head.``),
-    the box head (``roi_head.bbox_head.``) and ``temperature`` (``roi_head.bbox_head.temperature_factor``), for the
-    released layout of ``configs/dito/dito-faster-rcnn_vit-l16-released_simplefpn_eval-only_lvis-v1-ov.py``.
+    the box head (``roi_head.bbox_head.``), ``temperature`` (``roi_head.bbox_head.temperature_factor``) and, when the
+    file has one (``INCLUDE_MASK = True``, the LVIS export), the mask head (``roi_head.mask_head.``), for the released
+    layout of ``configs/dito/dito-{faster,mask}-rcnn_vit-l16-released_simplefpn_eval-only_lvis-v1-ov.py``.
 
     Args:
         flat: the Flax tree flattened with ``/``.
@@ -299,6 +348,7 @@ def convert_dito_flax(flat: Mapping[str, np.ndarray], source: str = 'checkpoint'
             :func:`vit_state`); the pyramid and RPN are then still converted.
         background: a (D,) background text embedding for ``roi_head.bbox_head.background_embed`` (the release
             keeps it in its vocabulary files, row 0, not in the checkpoint).
+        mask_head: convert ``maskrcnn_head_fn`` if present; False leaves it out (listed in ``unmapped``).
 
     Returns:
         (state dict, notes): notes hold ``kind`` ('detector' or 'pretrained'), ``root``, ``dropped_outside_root``,
@@ -336,6 +386,8 @@ def convert_dito_flax(flat: Mapping[str, np.ndarray], source: str = 'checkpoint'
                                    int(round(np.log2(patch)))))
     if any(k.startswith(f'{heads}region_proposal_head_fn/') for k in tree):
         state.update(rpn_state(tree, f'{heads}region_proposal_head_fn/', 'rpn_head.', used, source))
+    if mask_head and any(k.startswith(f'{heads}maskrcnn_head_fn/') for k in tree):
+        state.update(mask_head_state(tree, f'{heads}maskrcnn_head_fn/', 'roi_head.mask_head.', used, source))
     if f'{heads}temperature' in tree:
         used.add(f'{heads}temperature')
         state['roi_head.bbox_head.temperature_factor'] = _t(np.asarray(tree[f'{heads}temperature']).reshape(1))

@@ -1,8 +1,8 @@
 """Test helper: random DITO detector trees in the released Flax layout and float64 numpy implementations of the
 released modules (google-research fvlm @ 8d8a4f1: ``modeling/clip_models.py`` VisionTransformer / WindowTransformer,
 ``modeling/fpn.py`` SimpleFpnV2, ``modeling/heads.py`` RpnHead / FastrcnnHead, ``ops/normalized_activation_layers.py``
-NormalizedDense, ``modeling/task_heads.py`` ClipFasterRCNNHead's temperature), written from the module code, not from
-our PyTorch modules. Inputs and outputs are channels-last (NHWC), as in the release."""
+NormalizedDense / NormalizedConv, ``heads.py`` MaskrcnnHead, ``modeling/task_heads.py`` ClipFasterRCNNHead's temperature),
+written from the module code, not from our PyTorch modules. Inputs and outputs are channels-last (NHWC), as in the release."""
 from math import erf, sqrt
 from typing import Dict, List, Optional, Sequence
 
@@ -17,6 +17,7 @@ FROZEN_WINDOWS = (2, 2, None)
 SHIFT = 1  # window_attention_shift_size (the detector's ViT only)
 IN_LEVEL, MIN_LEVEL, MAX_LEVEL, FPN = 4, 2, 5, 16
 RPN_CONVS, BOX_CONVS, FC, ROI = 2, 4, 32, 7
+MASK_CONVS, MASK_ROI = 4, 14  # MaskrcnnHead num_convs; ClipFasterRCNNHead crops mask RoIs at 14 x 14
 TEXT = WIDTH  # released ViT-L/16: TEXT_DIM == width, so proj is the identity
 
 
@@ -97,8 +98,23 @@ def box_head_tree(rng: np.random.Generator) -> Tree:
     return tree
 
 
-def detector_tree(seed: int = 0) -> Tree:
-    """A released detector state as ``restore_checkpoint`` returns it, flattened with '/'."""
+def mask_head_tree(rng: np.random.Generator, num_classes: int = 1) -> Tree:
+    """Leaves of the released ``MaskrcnnHead`` (use_batch_norm=False, use_norm_activation=True; configs/model.gin:
+    num_classes 1, class-agnostic): ``mask-conv-l{i}`` + LN ``mask-conv-l{i}-bn``, deconv ``conv5-mask`` + LN
+    ``conv5-mask-bn``, 1x1 ``mask_fcn_logits`` (``NormalizedConv`` and ``ConvTranspose`` keep their biases)."""
+    tree = {}
+    for i in range(MASK_CONVS):
+        _put(tree, f'mask-conv-l{i}', {'kernel': _rand(rng, 3, 3, FPN, FPN), 'bias': _rand(rng, FPN)})
+        _put(tree, f'mask-conv-l{i}-bn', _ln(rng, FPN))
+    _put(tree, 'conv5-mask', {'kernel': _rand(rng, 2, 2, FPN, FPN), 'bias': _rand(rng, FPN)})
+    _put(tree, 'conv5-mask-bn', _ln(rng, FPN))
+    _put(tree, 'mask_fcn_logits', {'kernel': _rand(rng, 1, 1, FPN, num_classes), 'bias': _rand(rng, num_classes)})
+    return tree
+
+
+def detector_tree(seed: int = 0, mask: bool = False) -> Tree:
+    """A released detector state as ``restore_checkpoint`` returns it, flattened with '/' (``mask``: with the
+    ``maskrcnn_head_fn`` of an ``INCLUDE_MASK = True`` model, drawn after everything else)."""
     rng = np.random.default_rng(seed)
     tree: Tree = {}
     for prefix, part in (('vision_model', vit_tree(rng)), ('frozen_vision_model', vit_tree(rng)),
@@ -106,6 +122,8 @@ def detector_tree(seed: int = 0) -> Tree:
                          ('task_heads_0/region_proposal_head_fn', rpn_tree(rng)),
                          ('task_heads_0/fastrcnn_head_fn', box_head_tree(rng))):
         _put(tree, prefix, part)
+    if mask:
+        _put(tree, 'task_heads_0/maskrcnn_head_fn', mask_head_tree(rng))
     tree['task_heads_0/temperature'] = np.array([1.3], np.float32)
     flat = {f'optimizer/target/{k}': v for k, v in tree.items()}
     flat['optimizer/state/step'] = np.array(5)
@@ -295,3 +313,36 @@ def multilevel_crop_and_resize(feats: Sequence[np.ndarray], boxes_xyxy: np.ndarr
                 + ly[:, None, None] * ((1 - lx)[None, :, None] * f[y1i][:, x0] + lx[None, :, None] * f[y1i][:, x1i]))
         out.append(crop)
     return np.stack(out)
+
+
+def l2_normalize(x: np.ndarray, axis: int) -> np.ndarray:
+    """``normalized_activation_layers.l2_normalize``: ``x * rsqrt(sum(x^2, axis) + 1e-12)``."""
+    return x / np.sqrt((x * x).sum(axis=axis, keepdims=True) + 1e-12)
+
+
+def normalized_conv(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, temperature: float = 20.0) -> np.ndarray:
+    """``NormalizedConv`` (stride 1, 'SAME' for 3x3, 'VALID' = 'SAME' for 1x1): kernel (kh, kw, in, out) normalised
+    over ``in`` (axis 2), input normalised over channels and times ``temperature``, then the conv plus bias."""
+    return conv2d(l2_normalize(x, -1) * temperature, l2_normalize(kernel, 2), bias)
+
+
+def maskrcnn_head(rois: np.ndarray, p: Tree, class_indices: Optional[np.ndarray] = None,
+                  norm_activation: bool = True) -> np.ndarray:
+    """``MaskrcnnHead.__call__`` (LayerNorm; ``use_norm_activation``) on (R, s, s, C) RoI features: mask logits
+    (R, 2s, 2s); class-agnostic (one logits channel) unless ``class_indices`` (R,) pick the channel per RoI."""
+    conv = normalized_conv if norm_activation else conv2d
+    x = rois
+    for i in range(MASK_CONVS):
+        x = np.maximum(layer_norm(conv(x, p[f'mask-conv-l{i}/kernel'], p[f'mask-conv-l{i}/bias']), p,
+                                  f'mask-conv-l{i}-bn'), 0)
+    x = conv_transpose_2x2(x, p['conv5-mask/kernel']) + p['conv5-mask/bias']
+    x = np.maximum(layer_norm(x, p, 'conv5-mask-bn'), 0)
+    x = conv(x, p['mask_fcn_logits/kernel'], p['mask_fcn_logits/bias'])  # (R, 2s, 2s, num_classes)
+    if class_indices is None:
+        return x[..., 0]
+    return x[np.arange(len(x)), :, :, class_indices]
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """``jax.nn.sigmoid``: ``detection_masks`` at test time."""
+    return 1 / (1 + np.exp(-x))
