@@ -38,3 +38,16 @@ def test_both_readers_refuse_an_empty_file_and_name_a_bad_line(tmp_path, read, w
     with pytest.raises(ValueError, match=rf'{read.__name__}: .*bad\.jsonl:2: not valid JSON'):
         read(str(bad))
 
+
+def test_beir_and_text_dataset_readers_name_a_bad_json_line(tmp_path):
+    from text_align.data import load_beir, read_records
+    (tmp_path / 'corpus.jsonl').write_text('{"_id": "d1", "text": "x"}\n{"_id": "d2", "text": \n')
+    (tmp_path / 'queries.jsonl').write_text('{"_id": "q1", "text": "find x"}\n')
+    with pytest.raises(ValueError, match=r'BEIR folder: .*corpus\.jsonl:2: not valid JSON'):
+        load_beir(str(tmp_path))
+    (tmp_path / 'corpus.jsonl').write_text('\n')
+    with pytest.raises(ValueError, match=r'BEIR folder: .*corpus\.jsonl holds no record'):
+        load_beir(str(tmp_path))
+    (tmp_path / 'pairs.jsonl').write_text('{"anchor": "a", "positive": "b"}\n["anchor"]\n')
+    with pytest.raises(ValueError, match=r'pairs\.jsonl:2: missing field\(s\) \[\'anchor\', \'positive\'\]'):
+        read_records(str(tmp_path / 'pairs.jsonl'), ('anchor', 'positive'))

@@ -1,23 +1,20 @@
 """BEIR-format retrieval folders: ``corpus.jsonl``, ``queries.jsonl``, ``qrels/<split>.tsv``."""
 import csv
-import json
 import os.path as osp
 from typing import Dict, Tuple
 
 from mmengine.logging import MMLogger
 
+from .jsonl import jsonl_records
+
 
 def _read_jsonl(path: str) -> Dict[str, dict]:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'BEIR folder: {path} does not exist')
+    """``_id`` -> record of a BEIR ``corpus.jsonl`` or ``queries.jsonl``."""
     items = {}
-    with open(path, encoding='utf-8') as f:
-        for line_no, line in enumerate(f, start=1):
-            if line.strip():
-                record = json.loads(line)
-                if '_id' not in record:
-                    raise ValueError(f'{path}:{line_no}: no "_id" field')
-                items[str(record['_id'])] = record
+    for where, _, record in jsonl_records(path, 'BEIR folder'):
+        if not isinstance(record, dict) or '_id' not in record:
+            raise ValueError(f'{where}: no "_id" field')
+        items[str(record['_id'])] = record
     return items
 
 

@@ -1,6 +1,5 @@
 """Text datasets: pairs / triplets from JSONL or TSV, NLI triplets, unlabeled sentence corpora, STS pairs."""
 import csv
-import json
 import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence
@@ -8,6 +7,7 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.dataset import BaseDataset
 
 from ..registry import DATASETS
+from .jsonl import jsonl_records
 from .shipped_corpora import resolve_data_path
 
 
@@ -31,28 +31,22 @@ def read_records(path: str, columns: Sequence[str], skip_header: bool = False) -
     if not osp.isfile(path):
         raise FileNotFoundError(f'text dataset file {path} does not exist')
     rows = []
+    if path.endswith('.jsonl'):
+        for where, _, record in jsonl_records(path, 'text dataset file', 'row'):
+            missing = [c for c in columns if not isinstance(record, dict) or c not in record]
+            if missing:
+                raise ValueError(f'{where}: missing field(s) {missing}; expected {list(columns)}')
+            rows.append({c: record[c] for c in columns})
+        return rows
     with open(path, encoding='utf-8', newline='') as f:
-        if path.endswith('.jsonl'):
-            for line_no, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise ValueError(f'{path}:{line_no}: not valid JSON ({err.msg})') from None
-                missing = [c for c in columns if c not in record]
-                if missing:
-                    raise ValueError(f'{path}:{line_no}: missing field(s) {missing}; expected {list(columns)}')
-                rows.append({c: record[c] for c in columns})
-        else:
-            reader = csv.reader(f) if path.endswith('.csv') else csv.reader(f, delimiter='\t', quoting=csv.QUOTE_NONE)
-            for line_no, fields in enumerate(reader, start=1):
-                if not fields or (line_no == 1 and (skip_header or fields[:len(columns)] == list(columns))):
-                    continue
-                if len(fields) < len(columns):
-                    raise ValueError(f'{path}:{line_no}: {len(fields)} delimited field(s), expected '
-                                     f'{len(columns)} ({", ".join(columns)})')
-                rows.append(dict(zip(columns, fields)))
+        reader = csv.reader(f) if path.endswith('.csv') else csv.reader(f, delimiter='\t', quoting=csv.QUOTE_NONE)
+        for line_no, fields in enumerate(reader, start=1):
+            if not fields or (line_no == 1 and (skip_header or fields[:len(columns)] == list(columns))):
+                continue
+            if len(fields) < len(columns):
+                raise ValueError(f'{path}:{line_no}: {len(fields)} delimited field(s), expected '
+                                 f'{len(columns)} ({", ".join(columns)})')
+            rows.append(dict(zip(columns, fields)))
     if not rows:
         raise ValueError(f'text dataset file {path} holds no row')
     return rows
