@@ -111,6 +111,29 @@ def test_resnet_training_unaffected_and_frozen_norms_fold_with_same_gradients():
     assert torch.equal(ours.layer1[0].bn1.running_mean, fast.layer1[0].bn1.running_mean)
 
 
+def test_resnet_channels_last_training_same_outputs_and_gradients():
+    _, plain = tiny_resnet_pair()
+    fast = CLIPResNet(TINY_RN, with_attnpool=True, channels_last=True)
+    fast.load_state_dict(plain.state_dict())
+    x = torch.randn(2, 3, 64, 64)
+    outs, grads = [], []
+    for model in (plain, fast):
+        model.train()
+        out = model(x)
+        (out[4].pow(2).sum() + out[5].mean()).backward()
+        outs.append(out)
+        grads.append([p.grad for p in model.parameters()])
+    assert outs[1][0].is_contiguous(memory_format=torch.channels_last)
+    assert not outs[0][0].is_contiguous(memory_format=torch.channels_last)
+    # another convolution algorithm rounds differently, and training-mode BatchNorm over a few values per channel
+    # amplifies that: compare relative to each tensor's largest entry (k_proj.bias has a zero gradient in exact
+    # arithmetic, softmax ignores a shift of the keys, so it is compared on an absolute floor)
+    for a, b in zip(*outs):
+        assert (a - b).abs().max() <= 1e-5 * b.abs().max()
+    for a, b in zip(*grads):
+        assert (a - b).abs().max() <= 1e-4 * max(b.abs().max().item(), 1e-2)
+
+
 @pytest.mark.parametrize('act,window', [('quick_gelu', 0), ('gelu', 0), ('quick_gelu', 3)])
 @torch.no_grad()
 def test_vit_fast_path_equals_eager(act, window):
