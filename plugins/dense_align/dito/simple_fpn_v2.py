@@ -77,5 +77,7 @@ class DITOSimpleFPN(BaseModule):
             One (N, out_channels, h, w) map per level, finest first.
         """
         x = inputs[-1]
-        outs: List[torch.Tensor] = [level(x) for level in self.levels]
+        # contiguous NCHW: the LayerNorms permute and level 5 is strided, and mmcv's roi_align reads the storage as
+        # contiguous NCHW whatever the strides (wrong RoI features otherwise)
+        outs: List[torch.Tensor] = [level(x).contiguous() for level in self.levels]
         return tuple(outs)

@@ -62,7 +62,8 @@ class FrozenVLMScorer(BaseModule):
             (N, K + 1) cosine / temperature logits.
         """
         stride = self.backbone.patch_size
-        pooled = roi_align(top_map, scale_rois(rois, self.box_scale), self.roi_size, 1.0 / stride,
+        # contiguous: the ViT's maps are channels-last views, and mmcv's roi_align assumes contiguous NCHW storage
+        pooled = roi_align(top_map.contiguous(), scale_rois(rois, self.box_scale), self.roi_size, 1.0 / stride,
                            self.sampling_ratio, 'avg', self.aligned)
         region = pooled.mean(dim=(2, 3))
         return F.normalize(region, dim=-1) @ F.normalize(text.to(region.dtype), dim=-1).t() / self.temperature
