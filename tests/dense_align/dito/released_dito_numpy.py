@@ -1,8 +1,9 @@
 """Test helper: random DITO detector trees in the released Flax layout and float64 numpy implementations of the
 released modules (google-research fvlm @ 8d8a4f1: ``modeling/clip_models.py`` VisionTransformer / WindowTransformer,
 ``modeling/fpn.py`` SimpleFpnV2, ``modeling/heads.py`` RpnHead / FastrcnnHead, ``ops/normalized_activation_layers.py``
-NormalizedDense / NormalizedConv, ``heads.py`` MaskrcnnHead, ``modeling/task_heads.py`` ClipFasterRCNNHead's temperature),
-written from the module code, not from our PyTorch modules. Inputs and outputs are channels-last (NHWC), as in the release."""
+NormalizedDense / NormalizedConv, ``heads.py`` MaskrcnnHead, ``modeling/task_heads.py`` ClipFasterRCNNHead's
+temperature and mask crops), written from the module code, not from our PyTorch modules. Inputs and outputs are
+channels-last (NHWC), as in the release."""
 from math import erf, sqrt
 from typing import Dict, List, Optional, Sequence
 
