@@ -8,7 +8,8 @@ _base_ = ['mmdet::_base_/models/faster-rcnn_r50_fpn.py', 'mmdet::_base_/default_
 # in every block but the last) fused with weights 0.35 / 0.65 and objectness ** 3.
 # Weights: tools/model_converters/dito_flax_to_mmengine.py (see configs/dito/README.md, "Released weights");
 # vocabulary: the release's lvis_embed.npy (background row first). Test only: the released training targets of the
-# RPN (centerness, IoU loss) are not implemented. Boxes only (the DITO gin has INCLUDE_MASK = False). Not run here.
+# RPN (centerness, IoU loss) are not implemented. Boxes only (the train/eval gin has INCLUDE_MASK = False); the
+# released LVIS model has a mask head: dito-mask-rcnn_vit-l16-released_simplefpn_eval-only_lvis-v1-ov.py. Not run here.
 custom_imports = dict(imports=['dense_align'], allow_failed_imports=False)
 image_size = (1024, 1024)  # OUTPUT_SIZE
 width = 1024
