@@ -106,6 +106,32 @@ def test_weight_cache_follows_in_place_updates(encoder):
             query.copy_(original)
 
 
+def test_packed_linear_weights_follow_updates_and_copy(encoder):
+    import copy
+    model = encoder.backbone.eval()
+    tokens = _tokens(encoder)
+    real = tokens['attention_mask'].bool()
+    cache = QKVCache()
+    dense = model.encoder.layer[2].output.dense.weight  # a weight outside the query/key/value cache
+    original = dense.detach().clone()
+    try:
+        with torch.inference_mode():
+            fast_bert_forward(model, tokens['input_ids'], tokens['attention_mask'], cache=cache)
+        if torch.backends.mkldnn.is_available():  # 3 linear weights per layer here (QKV: packed in .weights)
+            assert len(cache.packed) == 3 * len(model.encoder.layer)
+            assert all(entry[1].is_mkldnn for entry in cache.packed.values())
+        assert len(copy.deepcopy(cache).packed) == 0  # a copied model (e.g. a momentum encoder) starts afresh
+        with torch.no_grad():
+            dense.mul_(1.5)
+        with torch.inference_mode():
+            ours = fast_bert_forward(model, tokens['input_ids'], tokens['attention_mask'], cache=cache)
+            ref = model(**tokens).last_hidden_state
+        torch.testing.assert_close(ours[real], ref[real], atol=1e-5, rtol=0)
+    finally:
+        with torch.no_grad():
+            dense.copy_(original)
+
+
 def test_replaced_or_hooked_layers_take_the_plain_forward(encoder):
     model = encoder.backbone
     assert fast_bert_supported(model)

@@ -10,7 +10,8 @@ at temperature 0.05), backward, AdamW step; sentence-transformers runs the same 
 
 Times: one warm-up call each, then rounds calling ours and sentence-transformers alternately (order rotating);
 ``time`` is the median of the per-round ratios ours / s-t and ``spread`` their lowest and highest (the noise of a
-shared machine). Memory (``--memory``): each case runs twice in a fresh subprocess per side that builds only that
+shared machine). ``--clock cpu`` (the default on a CPU) times the process's CPU time instead of wall-clock time, which
+leaves out the time spent waiting for a core on a shared machine (use it with a fixed ``--threads``). Memory (``--memory``): each case runs twice in a fresh subprocess per side that builds only that
 side; the column is its peak resident set minus the resident set after the imports (MiB), i.e. weights, optimizer
 state, inputs and activations.
 """
@@ -102,6 +103,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--max-length', type=int, default=64)
     parser.add_argument('--reps', type=int, default=5)
     parser.add_argument('--threads', type=int, help='torch CPU threads')
+    parser.add_argument('--clock', choices=('cpu', 'wall'), help="'cpu': process CPU time (default on a CPU); "
+                        "'wall': wall-clock time (default on CUDA)")
     parser.add_argument('--memory', action='store_true', help='peak RSS per case and side, in fresh subprocesses')
     parser.add_argument('--cases', nargs='+', choices=CASES, default=list(CASES), help='cases to run')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -111,6 +114,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         parser.error(f'--reps must be >= 1, got {args.reps}')
     if args.threads:
         torch.set_num_threads(args.threads)
+    args.clock = args.clock or ('cpu' if args.device == 'cpu' else 'wall')
     MMLogger.get_instance('text-benchmark', log_level='WARNING')
     if args.one_case:
         if args.one_case[0] not in CASES or args.one_case[1] not in ('ours', 'ref'):
@@ -118,13 +122,13 @@ def main(argv: Optional[List[str]] = None) -> None:
         one_case(*args.one_case, args)
         return
     print(f'{args.model}, batch {args.batch} pairs, max length {args.max_length}, {args.device}, '
-          f'threads {torch.get_num_threads()}, {args.reps} rounds')
+          f'threads {torch.get_num_threads()}, {args.reps} rounds, clock {args.clock}')
     print(f'{"case":<16}{"ours /s":>9}{"s-t /s":>9}{"spread":>11}{"ours MiB":>9}{"s-t MiB":>9}{"time":>6}{"mem":>6}')
     for case in args.cases:
         fns: Dict[str, Callable[[], None]] = {}
         for side in ('ours', 'ref'):
             fns[side], count = build_case(side, case, args)
-        times = interleaved_times(fns, args.reps, args.device)
+        times = interleaved_times(fns, args.reps, args.device, clock=args.clock)
         ratio, low, high = ratio_stats(times['ours'], times['ref'])
         med = {side: sorted(t)[len(t) // 2] for side, t in times.items()}
         mem = f'{"n/a":>9}{"n/a":>9}'

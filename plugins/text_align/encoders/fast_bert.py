@@ -8,7 +8,9 @@ What it changes, per layer:
 - query, key and value in one matrix multiply (the three weights concatenated; cached between inference calls until
   a weight changes);
 - PyTorch's fused ``scaled_dot_product_attention``, with no mask when the batch has no padding;
-- at inference on a float32 CPU tensor, the linear layers run on oneDNN with the feed-forward's GELU fused in;
+- at inference on a float32 CPU tensor, the linear layers run on oneDNN with the feed-forward's GELU fused in, their
+  weights kept in oneDNN's packed layout between calls (a copy of the encoder's linear weights, rebuilt when one
+  changes), which saves oneDNN's reordering of every weight on every call;
 - none of ``BertModel``'s per-call mask building, output containers or pooler.
 
 Training (autograd, dropout) is supported: dropout sits where ``BertModel`` has it (embeddings, attention
@@ -16,7 +18,7 @@ probabilities, both residual branches) with the probabilities of its ``nn.Dropou
 that sets them is followed), drawn in another order than
 ``BertModel``'s. Outputs and gradients equal ``BertModel``'s on the real tokens within float rounding.
 """
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -81,13 +83,49 @@ def _qkv(layer: nn.Module) -> Tuple[torch.Tensor, torch.Tensor]:
             torch.cat([attn.query.bias, attn.key.bias, attn.value.bias]))
 
 
+def _pack(weight: torch.Tensor) -> torch.Tensor:
+    """``weight`` in oneDNN's packed layout for :func:`_linear` (float32 CPU weights where oneDNN can pack), else
+    unchanged."""
+    if (weight.device.type == 'cpu' and weight.dtype == torch.float32 and torch.backends.mkldnn.is_available()
+            and hasattr(torch.ops.mkldnn, '_reorder_linear_weight')):
+        return torch.ops.mkldnn._reorder_linear_weight(weight.detach(), 1024)  # 1024: a row-count hint
+    return weight
+
+
 class QKVCache:
-    """The concatenated query/key/value weights of every layer for inference, rebuilt when any of them changes
-    (version counter or storage), so that training between two inference calls is picked up."""
+    """Inference weights: the concatenated query/key/value weights of every layer and every linear weight in
+    oneDNN's packed layout (:func:`_pack`), each rebuilt when its parameters change (version counter or storage), so
+    that training between two inference calls is picked up."""
 
     def __init__(self) -> None:
         self.key: Optional[Tuple] = None
         self.weights: List[Tuple[torch.Tensor, torch.Tensor]] = []
+        self.packed: Dict[int, Tuple[Tuple, torch.Tensor]] = {}
+
+    def __deepcopy__(self, memo: dict) -> 'QKVCache':
+        return QKVCache()  # a copied model has other parameters; packed oneDNN tensors cannot be copied anyway
+
+    def __getstate__(self) -> dict:
+        return {}  # rebuilt on the next inference call
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
+
+    def weight(self, param: torch.Tensor) -> torch.Tensor:
+        """``param`` (a linear layer's weight) packed for inference, cached until it changes.
+
+        Args:
+            param: the weight parameter.
+
+        Returns:
+            The packed weight (or ``param`` itself where oneDNN cannot pack it).
+        """
+        key = (param.data_ptr(), param._version, param.device, param.dtype)
+        entry = self.packed.get(id(param))
+        if entry is None or entry[0] != key:
+            with torch.no_grad():
+                entry = self.packed[id(param)] = (key, _pack(param))
+        return entry[1]
 
     def get(self, layers: nn.ModuleList) -> List[Tuple[torch.Tensor, torch.Tensor]]:
         """Args:
@@ -101,9 +139,13 @@ class QKVCache:
         key = tuple((p.data_ptr(), p._version, p.device, p.dtype) for p in params)
         if key != self.key:
             with torch.no_grad():
-                self.weights = [_qkv(layer) for layer in layers]
+                self.weights = [(_pack(w), b) for w, b in (_qkv(layer) for layer in layers)]
             self.key = key
         return self.weights
+
+
+def _same(weight: torch.Tensor) -> torch.Tensor:
+    return weight
 
 
 def _norm(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:
@@ -141,10 +183,12 @@ def fast_bert_forward(backbone: nn.Module, input_ids: torch.Tensor, attention_ma
         x = x.index_select(0, keep)
         mask = attention_mask.bool()[:, None, None, :]  # (B, 1, 1, L): the keys that may be attended to
     layers = backbone.encoder.layer
-    if torch.is_grad_enabled():
+    if torch.is_grad_enabled() or not _onednn(x):
         qkv_weights = [_qkv(layer) for layer in layers]
-    else:
-        qkv_weights = (cache or QKVCache()).get(layers)
+        weight = _same
+    else:  # oneDNN inference: packed weights, cached between calls
+        cache = cache or QKVCache()
+        qkv_weights, weight = cache.get(layers), cache.weight
     for layer, (qkv_w, qkv_b) in zip(layers, qkv_weights):
         qkv = _linear(x, qkv_w, qkv_b)
         if keep is not None:
@@ -156,11 +200,11 @@ def fast_bert_forward(backbone: nn.Module, input_ids: torch.Tensor, attention_ma
         if keep is not None:
             attn = attn.index_select(0, keep)
         out = layer.attention.output
-        attn = F.dropout(_linear(attn, out.dense.weight, out.dense.bias), out.dropout.p, train)
+        attn = F.dropout(_linear(attn, weight(out.dense.weight), out.dense.bias), out.dropout.p, train)
         x = _norm(attn + x, out.LayerNorm)
-        inner = _linear(x, layer.intermediate.dense.weight, layer.intermediate.dense.bias, 'gelu')
+        inner = _linear(x, weight(layer.intermediate.dense.weight), layer.intermediate.dense.bias, 'gelu')
         out = layer.output
-        x = _norm(F.dropout(_linear(inner, out.dense.weight, out.dense.bias), out.dropout.p, train) + x,
+        x = _norm(F.dropout(_linear(inner, weight(out.dense.weight), out.dense.bias), out.dropout.p, train) + x,
                   out.LayerNorm)
     if keep is not None:
         x = x.new_zeros(batch * length, width).index_copy(0, keep, x)
