@@ -57,6 +57,12 @@ class _OpenVocabMixin:
             return self._cache.get([self.text_encoder], list(self.templates) + list(names),
                                    lambda: zero_shot_classifier(encode, names, self.templates))
 
+    def extract_feat(self, batch_inputs: torch.Tensor) -> tuple:
+        """The backbone/neck maps as contiguous NCHW tensors: the ViT's maps are channels-last views, convolutions
+        keep that layout, and mmcv's CPU ``roi_align`` reads the storage as contiguous NCHW whatever the strides
+        (the box head then saw scrambled RoI features)."""
+        return tuple(f.contiguous() for f in super().extract_feat(batch_inputs))
+
     def _require_vocabulary(self) -> None:
         if not self.class_names:
             raise RuntimeError(f'{type(self).__name__}: no class names; set class_names in the config or add '

@@ -90,3 +90,28 @@ def test_demo_metric_path_scores_ground_truth_one_and_mislabelled_novel_zero(dem
     assert results['perfect']['coco/base_ap50'] == 1.0 and results['perfect']['coco/novel_ap50'] == 1.0
     assert results['novel_as_red_circle']['coco/novel_ap50'] == 0.0
     assert results['novel_as_red_circle']['coco/base_ap50'] < 1.0
+
+
+def test_demo_models_pool_the_roi_features_torchvision_pools():
+    """The demo detector's and pre-trainer's RoI features equal torchvision's ``roi_align`` on the same maps (an
+    independent implementation). Before the fix the ViT's channels-last maps reached mmcv's CPU ``roi_align``, which
+    reads the storage as NCHW: scrambled features, and a detector that never learned a class."""
+    from torchvision.ops import roi_align
+
+    import dense_align  # noqa: F401
+    from dense_align.registry import MODELS as DA_MODELS
+    demo = load_demo()
+    torch.manual_seed(0)
+    images = torch.randn(2, 3, 64, 64)
+    rois = torch.tensor([[0., 4., 6., 30., 28.], [1., 20., 10., 60., 50.], [1., 0., 0., 64., 64.]])
+    detector = DA_MODELS.build(Config.fromfile(str(demo.DETECTOR)).model).eval()
+    pretrainer = DA_MODELS.build(Config.fromfile(str(demo.PRETRAIN)).model).eval()
+    with torch.no_grad():
+        feats = detector.extract_feat(detector.data_preprocessor(
+            dict(inputs=[img for img in images.mul(50).add(120)]), False)['inputs'])
+        levels = pretrainer.level_features(images)
+        for maps, layers in ((feats, detector.roi_head.bbox_roi_extractor.roi_layers),
+                             (levels, pretrainer.bbox_roi_extractor.roi_layers)):
+            for level, (feat, layer) in enumerate(zip(maps, layers)):
+                expected = roi_align(feat.contiguous(), rois, 7, 1.0 / 2**(level + 2), 0, True)
+                torch.testing.assert_close(layer(feat, rois), expected, rtol=1e-4, atol=1e-5)

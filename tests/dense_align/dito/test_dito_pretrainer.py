@@ -54,7 +54,7 @@ def test_loss_equals_direct_computation_for_both_whole_image_pairings():
             box = torch.tensor([[i, 0.0, 0.0, 64.0, 64.0] for i in range(3)])
             levels = []
             for feat, stride in zip(feats, (4, 8, 16, 32)):
-                pooled = roi_align(feat, box, 7, 1.0 / stride, 0, 'avg', True)
+                pooled = roi_align(feat.contiguous(), box, 7, 1.0 / stride, 0, 'avg', True)  # mmcv reads storage as NCHW
                 hidden = F.relu(model.bbox_head.shared_fcs[1](F.relu(model.bbox_head.shared_fcs[0](pooled.flatten(1)))))
                 levels.append(model.bbox_head.text_proj(hidden))
             text = model.text_encoder(model.tokenizer(CAPTIONS))
