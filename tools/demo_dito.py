@@ -2,7 +2,7 @@
 classes never boxed in training, against image-level CLIP pre-training and no image-text pre-training?
 
     OMP_NUM_THREADS=1 python tools/demo_dito.py [--work-dir work_dirs/dito_demo] [--data data/demo_shapes]
-        [--pretrain-iters 150] [--finetune-iters 120] [--seeds 0 1] [--jobs 2]
+        [--pretrain-iters 150] [--finetune-iters 300] [--seeds 0 1] [--jobs 2]
         [--inits dito clip random] [--pairings image_box_mean]
 
 One *unit* per (seed, initialisation[, pairing]), run as a separate process (``--jobs`` at a time, one thread each):
@@ -253,7 +253,7 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/dito_demo')
     parser.add_argument('--data', default=osp.join(REPO, 'data/demo_shapes'))
     parser.add_argument('--pretrain-iters', type=int, default=150)
-    parser.add_argument('--finetune-iters', type=int, default=120,
+    parser.add_argument('--finetune-iters', type=int, default=300,
                         help='0: pre-train and measure retrieval only')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--jobs', type=int, default=2, help='units run in parallel, one thread each')

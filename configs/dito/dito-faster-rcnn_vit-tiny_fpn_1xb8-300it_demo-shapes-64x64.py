@@ -42,9 +42,24 @@ model = dict(
              box_scale=0.7, temperature=0.01),
     train_cfg=dict(rpn_proposal=dict(nms_pre=1000, max_per_img=300), rcnn=dict(sampler=dict(num=128))),
     test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100), rcnn=dict(max_per_img=50, score_thr=0.0)))
+# boxes only (the base pipelines also decode the masks, which Faster R-CNN never reads)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=(64, 64), keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(64, 64), keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+]
 train_dataloader = dict(batch_size=8, num_workers=1, dataset=dict(
-    metainfo=metainfo, ann_file='annotations/instances_train_base.json'))  # written by tools/demo_dito.py
-val_dataloader = dict(batch_size=8, num_workers=1, dataset=dict(metainfo=metainfo))
+    metainfo=metainfo, ann_file='annotations/instances_train_base.json',  # written by tools/demo_dito.py
+    pipeline=train_pipeline))
+val_dataloader = dict(batch_size=8, num_workers=1, dataset=dict(metainfo=metainfo, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='OpenVocabCocoMetric',
                      ann_file='data/demo_shapes/annotations/instances_val.json', metric='bbox')
