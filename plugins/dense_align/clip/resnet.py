@@ -131,7 +131,8 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
             x: images (B, 3, H, W), CLIP-normalised; H and W multiples of 32.
 
         Returns:
-            The tensors described by :meth:`output_shape` (channels-last strided on the fast path in eval mode).
+            The tensors described by :meth:`output_shape`, NCHW-contiguous (the trunk runs channels-last on the fast
+            path; mmcv ops such as ``roi_align`` would misread a channels-last map).
         """
         if self.channels_last or (self.fast_inference and not self.training):
             x = x.contiguous(memory_format=torch.channels_last)
@@ -144,7 +145,8 @@ class CLIPResNet(ClipPretrainedInitMixin, BaseModule):
         if self.attnpool is not None:
             global_embed, dense_embed = self.attnpool(x, dense=True)
             outs += [global_embed, dense_embed]
-        return tuple(outs)
+        # NCHW-contiguous: mmcv's CPU ops (roi_align) read channels-last tensors as NCHW without checking
+        return tuple(t.contiguous() for t in outs)
 
     def _freeze_stages(self) -> None:
         if self.frozen_stages < 0:

@@ -207,7 +207,7 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
             x: images (B, 3, H, W), CLIP-normalised.
 
         Returns:
-            The tensors described by :meth:`output_shape`.
+            The tensors described by :meth:`output_shape`, NCHW-contiguous.
         """
         patches = self.conv1(x).permute(0, 2, 3, 1)  # B, H, W, C
         hw = patches.shape[1:3]
@@ -227,7 +227,8 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
             last = self.ln_post(by_index[keep[-1]]) @ self.proj
             dense = last[:, p:].transpose(1, 2).reshape(b, -1, hw[0], hw[1])
             results += [last[:, 0] if p else last.mean(dim=1), dense]
-        return tuple(results)
+        # the maps are channels-last views of the tokens; mmcv's CPU ops (roi_align) would read them as NCHW
+        return tuple(t.contiguous() for t in results)
 
     def _freeze_stages(self) -> None:
         if self.frozen_stages < 0:

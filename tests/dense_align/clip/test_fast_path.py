@@ -75,7 +75,7 @@ def test_resnet_fast_path_equals_eager_and_open_clip():
     assert len(fast) == 6
     for a, b in zip(eager, fast):
         assert close(a, b)
-    assert fast[0].is_contiguous(memory_format=torch.channels_last)
+    assert all(t.is_contiguous() for t in fast)  # NCHW-contiguous for mmcv ops (the trunk ran channels-last)
     assert close(fast[4], ref(x))  # pooled embedding against open_clip's independent implementation
     # dense map at another size
     x2 = torch.randn(1, 3, 96, 128)
@@ -123,8 +123,7 @@ def test_resnet_channels_last_training_same_outputs_and_gradients():
         (out[4].pow(2).sum() + out[5].mean()).backward()
         outs.append(out)
         grads.append([p.grad for p in model.parameters()])
-    assert outs[1][0].is_contiguous(memory_format=torch.channels_last)
-    assert not outs[0][0].is_contiguous(memory_format=torch.channels_last)
+    assert all(t.is_contiguous() for t in outs[1])  # handed on NCHW-contiguous, as mmcv's roi_align needs
     # another convolution algorithm rounds differently, and training-mode BatchNorm over a few values per channel
     # amplifies that: compare relative to each tensor's largest entry (k_proj.bias has a zero gradient in exact
     # arithmetic, softmax ignores a shift of the keys, so it is compared on an absolute floor)
