@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
@@ -17,10 +16,10 @@ from dense_align.dito.flax_keys import convert_dito_flax
 
 sys.path.insert(0, str(Path(__file__).parent))
 import released_dito_numpy as rel  # noqa: E402
+from released_tiny_config import CLASSES, tiny_released_model  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 CONFIG = REPO / 'configs/dito/dito-mask-rcnn_vit-l16-released_simplefpn_eval-only_lvis-v1-ov.py'
-CLASSES = ('cat', 'dog', 'kite')
 
 
 def test_mask_settings_are_the_exported_ones():
@@ -41,25 +40,8 @@ def test_mask_settings_are_the_exported_ones():
 
 
 def tiny_model(vocabulary: str):
-    """The released Mask R-CNN config with the dimensions of the tiny released tree (64 px)."""
-    cfg = Config.fromfile(str(CONFIG))
-    m = cfg.model
-    arch = dict(patch_size=rel.PATCH, width=rel.WIDTH, layers=rel.LAYERS, heads=rel.HEADS, output_dim=rel.TEXT,
-                image_size=rel.GRID * rel.PATCH)
-    m.backbone.update(arch=arch, out_indices=(2, ), window_size=2, global_attn_indexes=(2, ), shift_size=rel.SHIFT)
-    m.vlm.backbone.update(arch=arch, out_indices=(2, ), window_size=2, global_attn_indexes=(2, ))
-    m.neck.update(in_channels=rel.WIDTH, out_channels=rel.FPN)
-    m.rpn_head.update(in_channels=rel.FPN, feat_channels=rel.FPN)
-    m.roi_head.bbox_roi_extractor.out_channels = m.roi_head.mask_roi_extractor.out_channels = rel.FPN
-    m.roi_head.bbox_head.update(text_dim=rel.TEXT, in_channels=rel.FPN, conv_out_channels=rel.FPN,
-                                fc_out_channels=rel.FC, num_classes=2)
-    m.roi_head.mask_head.update(in_channels=rel.FPN, conv_out_channels=rel.FPN)
-    m.roi_head.vocabulary_embeddings = vocabulary
-    m.text_encoder.update(arch=dict(width=32, layers=1, heads=2, output_dim=rel.TEXT), context_length=16)
-    m.test_cfg.rpn.update(nms_pre=100, max_per_img=50)
-    m.test_cfg.rcnn.max_per_img = 20
-    m.update(class_names=CLASSES, novel_classes=('kite', ))
-    return MODELS.build(m).eval()
+    """The config at the tiny released tree's sizes."""
+    return tiny_released_model(str(CONFIG), vocabulary)
 
 
 @pytest.fixture(scope='module')
