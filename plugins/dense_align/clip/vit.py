@@ -76,7 +76,8 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
                  act: str = 'quick_gelu', drop_path_rate: float = 0.0, with_cp: bool = False, window_size: int = 0,
                  global_attn_indexes: Sequence[int] = (), shifted_pass: bool = False,
                  shift_size: Optional[int] = None, frozen_stages: int = -1,
-                 pos_interpolation: str = 'bicubic', fast_inference: bool = False, init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 pos_interpolation: str = 'bicubic', fast_inference: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
                  pretrained: Optional[str] = None, class_token: bool = True, pre_norm: bool = True,
                  ln_eps: float = 1e-5, patch_bias: bool = False, norm_maps: bool = False) -> None:
         super().__init__(init_cfg=pretrained_to_init_cfg(pretrained, init_cfg, type(self).__name__))
@@ -124,8 +125,8 @@ class CLIPViT(ClipPretrainedInitMixin, BaseModule):
     def set_fast_inference(self, enabled: bool = True) -> None:
         """Switch the fast path: in eval mode without autograd every block runs its projections through oneDNN's
         fused linear kernel (CPU) and a QuickGELU MLP as one fused SiLU (the 1.702 scales moved onto the MLP's
-        narrow input and output). Attention is the fused ``scaled_dot_product_attention`` kernel either way. Training forwards are
-        untouched; outputs equal the plain forward within float rounding.
+        narrow input and output). Attention is the fused ``scaled_dot_product_attention`` kernel either way. Training
+        forwards are untouched; outputs equal the plain forward within float rounding.
 
         Args:
             enabled: on or off.

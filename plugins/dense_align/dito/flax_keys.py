@@ -139,8 +139,8 @@ def box_head_state(tree: Dict[str, np.ndarray], src: str, dst: str, used: set, s
     become ``shared_fcs.i``, LayerNorms ``fc{6+i}_bn`` ``shared_fc_norms.i``. The first FC reads RoI features
     flattened channels-last (y, x, c); mmdet flattens (c, y, x), so its rows are permuted. ``class-predict``
     (``NormalizedDense``: ``20 * x/|x| @ W/|W|_col + b``) becomes ``text_proj`` with the column-normalised kernel
-    times 20 (equal up to the input normalisation, exactly equal in the cosine classifier when its bias is 0). ``box-predict`` (class-agnostic, (dy, dx, dh, dw)) becomes ``fc_reg`` in
-    mmdet's (dx, dy, dw, dh) order.
+    times 20 (equal up to the input normalisation, exactly equal in the cosine classifier when its bias is 0).
+    ``box-predict`` (class-agnostic, (dy, dx, dh, dw)) becomes ``fc_reg`` in mmdet's (dx, dy, dw, dh) order.
 
     Args:
         tree: the flattened tree below the root.
