@@ -13,7 +13,7 @@ from typing import Callable, Iterator, List, Optional, Sequence, Union
 
 from ..datasets.image_text.caption_files import read_caption_file
 from ..datasets.image_text.shard_list import expand_shards
-from ..datasets.image_text.shard_sample import CorruptSampleError, _captions
+from ..datasets.image_text.shard_sample import CorruptSampleError, sample_captions
 
 _SHARD_PATTERN = re.compile(r'\.tar$|\{\d+\.\.\d+\}|::|\.txt$')
 _SCHEME = re.compile(r'^[a-zA-Z][a-zA-Z0-9+.-]*:')  # a remote shard (http:, s3:, pipe: ...)
@@ -59,7 +59,7 @@ def shard_records(url: str, image_exts: Sequence[str], name: Optional[str] = Non
         try:
             if ext is None:
                 raise CorruptSampleError(f'{where}: no image with an extension in {list(image_exts)}')
-            captions = _captions(raw, where)
+            captions = sample_captions(raw, where)
         except CorruptSampleError as exc:
             yield dict(file=file, img_id=key, error=str(exc))
             continue

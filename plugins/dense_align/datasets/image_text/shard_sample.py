@@ -10,8 +10,20 @@ class CorruptSampleError(ValueError):
     """A shard sample that cannot be used: a missing or undecodable image or caption."""
 
 
-def _captions(raw: Dict[str, object], where: str) -> list:
-    """The captions of a sample: the ``.json`` ``"captions"`` list where present, else the ``.txt`` text."""
+def sample_captions(raw: Dict[str, object], where: str) -> list:
+    """The captions of a sample: the ``.json`` ``"captions"`` list where present, else the ``.txt`` text.
+
+    Args:
+        raw: the sample's members, extension -> bytes.
+        where: shard and key, for error messages.
+
+    Returns:
+        The captions (strings).
+
+    Raises:
+        CorruptSampleError: unreadable ``.json``, a ``"captions"`` that is not a list of strings, non-UTF-8 ``.txt``,
+            or no caption at all.
+    """
     meta = {}
     if 'json' in raw:
         try:
@@ -55,7 +67,7 @@ def decode_sample(raw: Dict[str, object], image_exts: Sequence[str]) -> dict:
     if ext is None:
         found = sorted(k for k in raw if not k.startswith('__'))
         raise CorruptSampleError(f'{where}: no image file with an extension in {list(image_exts)} (found {found})')
-    captions = _captions(raw, where)
+    captions = sample_captions(raw, where)
     try:
         img = mmcv.imfrombytes(raw[ext], flag='color', backend='cv2')
     except Exception as exc:  # noqa: BLE001  (any decoder failure makes the sample corrupt)
