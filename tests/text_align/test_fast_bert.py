@@ -85,51 +85,48 @@ def test_dropout_follows_the_modules_not_the_config(encoder):
             model.eval()
 
 
-def test_weight_cache_follows_in_place_updates(encoder):
-    model = encoder.backbone.eval()
-    tokens = _tokens(encoder)
+def _forward_follows_in_place_update(model, tokens, cache: QKVCache, weight: torch.Tensor, factor: float,
+                                     check_cache=None) -> None:
+    """Run the fast forward once (filling ``cache``), scale ``weight`` in place, and check the next fast forward equals
+    transformers' on the updated weights; ``check_cache(cache)`` runs after the first forward. The weight is restored.
+    """
     real = tokens['attention_mask'].bool()
-    cache = QKVCache()
-    query = model.encoder.layer[0].attention.self.query.weight
-    original = query.detach().clone()
+    original = weight.detach().clone()
     try:
         with torch.inference_mode():
             fast_bert_forward(model, tokens['input_ids'], tokens['attention_mask'], cache=cache)
+        if check_cache is not None:
+            check_cache(cache)
         with torch.no_grad():
-            query.mul_(2.0)
+            weight.mul_(factor)
         with torch.inference_mode():
             ours = fast_bert_forward(model, tokens['input_ids'], tokens['attention_mask'], cache=cache)
             ref = model(**tokens).last_hidden_state
         torch.testing.assert_close(ours[real], ref[real], atol=1e-5, rtol=0)
     finally:
         with torch.no_grad():
-            query.copy_(original)
+            weight.copy_(original)
+
+
+def test_weight_cache_follows_in_place_updates(encoder):
+    model = encoder.backbone.eval()
+    _forward_follows_in_place_update(model, _tokens(encoder), QKVCache(),
+                                     model.encoder.layer[0].attention.self.query.weight, 2.0)
 
 
 def test_packed_linear_weights_follow_updates_and_copy(encoder):
     import copy
     model = encoder.backbone.eval()
-    tokens = _tokens(encoder)
-    real = tokens['attention_mask'].bool()
-    cache = QKVCache()
-    dense = model.encoder.layer[2].output.dense.weight  # a weight outside the query/key/value cache
-    original = dense.detach().clone()
-    try:
-        with torch.inference_mode():
-            fast_bert_forward(model, tokens['input_ids'], tokens['attention_mask'], cache=cache)
+
+    def check_cache(cache: QKVCache) -> None:
         if torch.backends.mkldnn.is_available():  # 3 linear weights per layer here (QKV: packed in .weights)
             assert len(cache.packed) == 3 * len(model.encoder.layer)
             assert all(entry[1].is_mkldnn for entry in cache.packed.values())
         assert len(copy.deepcopy(cache).packed) == 0  # a copied model (e.g. a momentum encoder) starts afresh
-        with torch.no_grad():
-            dense.mul_(1.5)
-        with torch.inference_mode():
-            ours = fast_bert_forward(model, tokens['input_ids'], tokens['attention_mask'], cache=cache)
-            ref = model(**tokens).last_hidden_state
-        torch.testing.assert_close(ours[real], ref[real], atol=1e-5, rtol=0)
-    finally:
-        with torch.no_grad():
-            dense.copy_(original)
+
+    # a weight outside the query/key/value cache
+    _forward_follows_in_place_update(model, _tokens(encoder), QKVCache(), model.encoder.layer[2].output.dense.weight,
+                                     1.5, check_cache)
 
 
 def test_replaced_or_hooked_layers_take_the_plain_forward(encoder):
