@@ -103,7 +103,8 @@ def test_the_inherited_models_build(tiny_bert, path):
     if cfg.model.type == 'RTDContrastive':  # the base's ELECTRA objective reached the model
         assert (model.mask_probability, model.mask_token_fraction, model.generator_weight,
                 model.discriminator_weight, model.contrastive_weight) == (0.15, 0.85, 1.0, 50.0, 1.0)
-        assert model.criterion is not None
+        assert type(model.criterion).__name__ == 'InBatchInfoNCELoss'
+        assert float(model.criterion.scale()) == pytest.approx(1 / 0.05)  # the base's temperature 0.05
     elif cfg.model.type == 'SimCSE':
         assert type(model.criterion).__name__ == 'InBatchInfoNCELoss' and model.mlp is None
     else:
