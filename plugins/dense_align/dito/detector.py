@@ -58,9 +58,10 @@ class _OpenVocabMixin:
                                    lambda: zero_shot_classifier(encode, names, self.templates))
 
     def extract_feat(self, batch_inputs: torch.Tensor) -> tuple:
-        """The backbone/neck maps as contiguous NCHW tensors: the ViT's maps are channels-last views, convolutions
-        keep that layout, and mmcv's CPU ``roi_align`` reads the storage as contiguous NCHW whatever the strides
-        (the box head then saw scrambled RoI features)."""
+        """The backbone/neck maps as contiguous NCHW tensors, whatever backbone and neck the config names: mmcv's CPU
+        ``roi_align`` reads the storage as contiguous NCHW whatever the strides, so a channels-last map (convolutions
+        keep that layout) gives scrambled RoI features. The CLIP backbones already hand on contiguous maps; this
+        guards any other (no copy when the maps are contiguous)."""
         return tuple(f.contiguous() for f in super().extract_feat(batch_inputs))
 
     def _require_vocabulary(self) -> None:

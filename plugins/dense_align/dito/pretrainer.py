@@ -60,8 +60,8 @@ class DITOPretrainer(BaseModel):
     def level_features(self, images: torch.Tensor) -> List[torch.Tensor]:
         """(B, 3, H, W) -> the FPN maps at the RoI extractor's strides."""
         feats = self.neck(self.backbone(images)[:4])
-        # contiguous NCHW: the ViT's maps are channels-last views, convolutions keep that layout, and mmcv's CPU
-        # roi_align reads the storage as contiguous NCHW whatever the strides (scrambled RoI features otherwise)
+        # contiguous NCHW for any backbone/neck (a channels-last map stays so through convolutions), as mmcv's CPU
+        # roi_align reads the storage as contiguous NCHW whatever the strides; free when already contiguous
         return [f.contiguous() for f in feats[:len(self.bbox_roi_extractor.featmap_strides)]]
 
     def region_embeddings(self, feats: Sequence[torch.Tensor], rois: torch.Tensor) -> List[torch.Tensor]:

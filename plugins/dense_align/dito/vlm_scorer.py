@@ -62,7 +62,7 @@ class FrozenVLMScorer(BaseModule):
             (N, K + 1) cosine / temperature logits.
         """
         stride = self.backbone.patch_size
-        # contiguous: the ViT's maps are channels-last views, and mmcv's roi_align assumes contiguous NCHW storage
+        # contiguous for any backbone: mmcv's roi_align assumes contiguous NCHW storage (free when already so)
         pooled = roi_align(top_map.contiguous(), scale_rois(rois, self.box_scale), self.roi_size, 1.0 / stride,
                            self.sampling_ratio, 'avg', self.aligned)
         region = pooled.mean(dim=(2, 3))
